@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Reading files into the parser, and helpers over the parsed tree. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "hcl.h"
+
+struct fl_hcl_file *fl_hcl_file_free(struct fl_hcl_file *f) {
+        if (f)
+                fl_arena_free(f->arena); /* f itself lives in its arena */
+        return NULL;
+}
+
+int fl_hcl_parse_file(const char *path, struct fl_diags *diags, struct fl_hcl_file **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        /* st_size is only a hint (pipes, /proc); read until EOF, capped. */
+        cap = S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= FL_HCL_MAX_FILE_SIZE
+                ? (size_t) st.st_size + 1
+                : 4096;
+        buf = malloc(cap);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (len == cap) {
+                        char *b;
+                        if (cap > FL_HCL_MAX_FILE_SIZE)
+                                break;
+                        cap *= 2;
+                        b = realloc(buf, cap);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        return fl_hcl_parse(buf, len, path, diags, ret);
+}
+
+const struct fl_hcl_attribute *fl_hcl_body_attribute(const struct fl_hcl_body *body,
+        const char *name) {
+        for (size_t i = 0; i < body->n_attributes; i++)
+                if (strcmp(body->attributes[i].name, name) == 0)
+                        return &body->attributes[i];
+        return NULL;
+}
+
+const struct fl_hcl_value *fl_hcl_object_get(const struct fl_hcl_value *object, const char *key) {
+        size_t len = strlen(key);
+
+        if (object->type != FL_HCL_OBJECT)
+                return NULL;
+        for (size_t i = 0; i < object->object.n_items; i++) {
+                const struct fl_hcl_object_item *it = &object->object.items[i];
+                if (it->key_len == len && memcmp(it->key, key, len) == 0)
+                        return &it->value;
+        }
+        return NULL;
+}
+
+const char *fl_hcl_type_name(enum fl_hcl_type type) {
+        switch (type) {
+        case FL_HCL_NULL:
+                return "null";
+        case FL_HCL_BOOL:
+                return "bool";
+        case FL_HCL_NUMBER:
+                return "number";
+        case FL_HCL_STRING:
+                return "string";
+        case FL_HCL_TUPLE:
+                return "tuple";
+        case FL_HCL_OBJECT:
+                return "object";
+        }
+        return "unknown";
+}
+
+int fl_hcl_number_int64(const struct fl_hcl_value *v, int64_t *ret) {
+        /* value = D * 10^E, D the significant digits without leading or
+         * trailing zeros; only the first 20 digits of D are kept, which is
+         * enough: an int64_t has at most 19 */
+        char digits[20];
+        size_t nd = 0, pending_zeros = 0;
+        long frac_digits = 0, exp = 0, e;
+        bool negative = false, in_frac = false;
+        uint64_t x = 0;
+        const char *s;
+
+        if (v->type != FL_HCL_NUMBER)
+                return -EINVAL;
+        s = v->number.text;
+        if (*s == '-') {
+                negative = true;
+                s++;
+        }
+        for (;; s++) {
+                if (*s == '.' && !in_frac) {
+                        in_frac = true;
+                        continue;
+                }
+                if (*s < '0' || *s > '9')
+                        break;
+                if (in_frac)
+                        frac_digits++;
+                if (*s == '0') {
+                        if (nd > 0)
+                                pending_zeros++;
+                        continue;
+                }
+                for (; pending_zeros > 0; pending_zeros--, nd++)
+                        if (nd < sizeof(digits))
+                                digits[nd] = '0';
+                if (nd < sizeof(digits))
+                        digits[nd] = *s;
+                nd++;
+        }
+        if (*s == 'e' || *s == 'E') {
+                bool eneg = false;
+
+                s++;
+                if (*s == '+' || *s == '-')
+                        eneg = *s++ == '-';
+                for (e = 0; *s >= '0' && *s <= '9'; s++)
+                        if (e < 1000000)
+                                e = e * 10 + (*s - '0');
+                exp = eneg ? -e : e;
+        }
+        if (nd == 0) {
+                *ret = 0;
+                return 0;
+        }
+        exp = exp - frac_digits + (long) pending_zeros;
+        if (exp < 0)
+                return -EDOM;
+        if ((long) nd + exp > 19)
+                return -ERANGE;
+        for (size_t i = 0; i < nd; i++)
+                x = x * 10 + (uint64_t) (digits[i] - '0');
+        for (long i = 0; i < exp; i++)
+                x *= 10;
+        if (negative) {
+                if (x > (uint64_t) INT64_MAX + 1)
+                        return -ERANGE;
+                *ret = x == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) x;
+        } else {
+                if (x > (uint64_t) INT64_MAX)
+                        return -ERANGE;
+                *ret = (int64_t) x;
+        }
+        return 0;
+}
