@@ -30,9 +30,9 @@
  *     };
  *
  *     static const struct fl_hcl_enum kinds[] = {
- *             { "concurrency", KIND_CONCURRENCY },
- *             { "concurency", KIND_CONCURRENCY, .alias = true },   // the seed's spelling
- *             { "maxExecution", KIND_MAX_EXECUTION },
+ *             FL_HCL_ENUM_VALUE("concurrency", KIND_CONCURRENCY),
+ *             FL_HCL_ENUM_ALIAS("concurency", KIND_CONCURRENCY),   // the seed's spelling
+ *             FL_HCL_ENUM_VALUE("maxExecution", KIND_MAX_EXECUTION),
  *             {}
  *     };
  *     static const struct fl_hcl_attr_spec constraint_attrs[] = {
@@ -112,6 +112,8 @@ struct fl_hcl_enum {
         int value;
         bool alias;
 };
+#define FL_HCL_ENUM_VALUE(n, v) { .name = (n), .value = (v) }
+#define FL_HCL_ENUM_ALIAS(n, v) { .name = (n), .value = (v), .alias = true }
 
 struct fl_hcl_attr_spec;
 

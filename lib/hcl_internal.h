@@ -55,7 +55,7 @@ struct fl_hcl_lexer {
         struct fl_arena *arena;
         struct fl_diags *diags;
         size_t n_errors;
-        int fatal; /* < 0 once parsing must stop (-ENOMEM, or the diagnostics list is full) */
+        int fatal; /* < 0 once parsing must stop: -ENOMEM, -E2BIG (nesting) */
         /* scratch for strings that need decoding */
         char *buf;
         size_t buf_len;
@@ -74,7 +74,7 @@ void fl_hcl_lex_done(struct fl_hcl_lexer *l);
  * the lexer always makes progress and ends with TOK_EOF. */
 void fl_hcl_lex_next(struct fl_hcl_lexer *l, struct fl_hcl_token *t);
 
-/* Reports a problem at `pos`. Sets l->fatal when the list is full. */
+/* Reports a problem at `pos`. Sets l->fatal when out of memory. */
 void fl_hcl_lex_error(struct fl_hcl_lexer *l, const struct fl_hcl_pos *pos, const char *fmt, ...)
         _printf_(3, 4);
 

@@ -528,7 +528,7 @@ static size_t push_entries(struct out *o, const struct fl_hcl_body *body, bool a
         size_t base = o->n_entries, order = 0;
         size_t n = body->n_blocks + (attrs ? body->n_attributes : 0);
 
-        if (o->oom)
+        if (o->oom || n == 0)
                 return 0;
         if (o->n_entries + n > o->entries_cap) {
                 size_t cap = o->entries_cap ? o->entries_cap : 256;
@@ -554,7 +554,8 @@ static size_t push_entries(struct out *o, const struct fl_hcl_body *body, bool a
                         .attr = &body->attributes[i],
                         .order = order++,
                 };
-        qsort(o->entries + base, n, sizeof(struct entry), compare_entries);
+        if (n > 1)
+                qsort(o->entries + base, n, sizeof(struct entry), compare_entries);
         return n;
 }
 

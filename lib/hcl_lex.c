@@ -165,10 +165,9 @@ void fl_hcl_lex_error(struct fl_hcl_lexer *l, const struct fl_hcl_pos *pos, cons
         va_start(ap, fmt);
         r = fl_diags_addv(l->diags, l->filename, pos->line, pos->column, fmt, ap);
         va_end(ap);
+        /* a full list only counts further problems: parsing goes on */
         if (r == -ENOMEM)
                 l->fatal = -ENOMEM;
-        else if (fl_diags_full(l->diags))
-                l->fatal = -ENOSPC;
 }
 
 void fl_hcl_lex_init(struct fl_hcl_lexer *l, const char *data, size_t size, const char *filename,
@@ -230,7 +229,7 @@ static inline void buf_put(struct fl_hcl_lexer *l, const char *s, size_t n) {
 /* Moves the scratch buffer [from, buf_len) into the arena as the token's string. */
 static void set_str_from_buf(struct fl_hcl_lexer *l, struct fl_hcl_token *t, size_t from) {
         t->str_len = l->buf_len - from;
-        t->str = fl_arena_strndup(l->arena, l->buf + from, t->str_len);
+        t->str = fl_arena_strndup(l->arena, l->buf ? l->buf + from : "", t->str_len);
         if (!t->str) {
                 l->fatal = -ENOMEM;
                 t->str = "";

@@ -68,6 +68,9 @@ struct parser {
                 _ok;                                                                               \
         })
 
+/* Elements from `base` on, without arithmetic on a NULL (never grown) stack. */
+#define STACK_AT(s, base) ((s).v ? (s).v + (base) : NULL)
+
 /* Moves elements [base, n) of a scratch stack into an arena array. */
 #define STACK_TAKE(p, s, base, ret_items, ret_n)                                                   \
         do {                                                                                       \
@@ -550,7 +553,7 @@ fail:
         recover_to(p, TOK_RBRACE);
 done:
         leave(p);
-        check_duplicates(p, p->items.v + base, p->items.n - base, item_key, "key");
+        check_duplicates(p, STACK_AT(p->items, base), p->items.n - base, item_key, "key");
         *ret = (struct fl_hcl_value){ .type = FL_HCL_OBJECT, .pos = open };
         STACK_TAKE(p, p->items, base, ret->object.items, ret->object.n_items);
         return fatal(p) ? p->lex.fatal : r;
@@ -710,7 +713,7 @@ static void parse_oneline_body(struct parser *p, struct fl_hcl_body *ret, const 
 recover:
         recover_to(p, TOK_RBRACE);
 done:
-        check_duplicates(p, p->attrs.v + base, p->attrs.n - base, attribute_name, "attribute");
+        check_duplicates(p, STACK_AT(p->attrs, base), p->attrs.n - base, attribute_name, "attribute");
         STACK_TAKE(p, p->attrs, base, ret->attributes, ret->n_attributes);
         ret->blocks = NULL;
         ret->n_blocks = 0;
@@ -893,7 +896,7 @@ static void parse_body(struct parser *p, struct fl_hcl_body *ret, const struct f
                 }
         }
 done:
-        check_duplicates(p, p->attrs.v + abase, p->attrs.n - abase, attribute_name, "attribute");
+        check_duplicates(p, STACK_AT(p->attrs, abase), p->attrs.n - abase, attribute_name, "attribute");
         STACK_TAKE(p, p->attrs, abase, ret->attributes, ret->n_attributes);
         STACK_TAKE(p, p->blocks, bbase, ret->blocks, ret->n_blocks);
 }
