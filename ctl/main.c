@@ -15,8 +15,8 @@ static const struct {
         const char *summary;
         fl_ctl_command_fn run;
 } commands[] = {
-        { "hcl2json", "FILE", "print an HCL file as JSON, as the hcl2json tool does",
-                fl_ctl_hcl2json },
+        {"hcl2json", "FILE", "print an HCL file as JSON, as the hcl2json tool does",
+                fl_ctl_hcl2json},
 };
 
 static void usage(FILE *f) {

@@ -10,7 +10,7 @@
  * next chunk size gets a chunk of its own. */
 #define CHUNK_MIN (64u * 1024u)
 #define CHUNK_MAX (4u * 1024u * 1024u)
-#define ALIGN _Alignof(max_align_t)
+#define ALIGN     _Alignof(max_align_t)
 
 struct chunk {
         struct chunk *next;

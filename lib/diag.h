@@ -25,10 +25,10 @@
 #define FL_DIAGS_MAX 1000
 
 struct fl_diag {
-        char *file;    /* as given by the producer, e.g. the path passed to the parser */
-        unsigned line; /* 1-based */
+        char *file;      /* as given by the producer, e.g. the path passed to the parser */
+        unsigned line;   /* 1-based */
         unsigned column; /* 1-based, in characters */
-        char *message; /* one line, no trailing newline, no "error:" prefix */
+        char *message;   /* one line, no trailing newline, no "error:" prefix */
 };
 
 struct fl_diags {

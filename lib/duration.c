@@ -6,18 +6,18 @@
 #include <string.h>
 
 #define USEC_PER_MSEC UINT64_C(1000)
-#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_SEC  UINT64_C(1000000)
 
 /* Ordered largest first: a unit's index must increase along the string. */
 static const struct {
         const char *name;
         uint64_t usec;
 } units[] = {
-        { "d", 24 * 3600 * USEC_PER_SEC },
-        { "h", 3600 * USEC_PER_SEC },
-        { "m", 60 * USEC_PER_SEC },
-        { "s", USEC_PER_SEC },
-        { "ms", USEC_PER_MSEC },
+        {"d", 24 * 3600 * USEC_PER_SEC},
+        {"h", 3600 * USEC_PER_SEC},
+        {"m", 60 * USEC_PER_SEC},
+        {"s", USEC_PER_SEC},
+        {"ms", USEC_PER_MSEC},
 };
 
 static int fail(int r, const char *why, const char **ret_error) {

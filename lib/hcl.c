@@ -31,8 +31,8 @@ int fl_hcl_parse_file(const char *path, struct fl_diags *diags, struct fl_hcl_fi
                 return -EISDIR;
         /* st_size is only a hint (pipes, /proc); read until EOF, capped. */
         cap = S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= FL_HCL_MAX_FILE_SIZE
-                ? (size_t) st.st_size + 1
-                : 4096;
+                      ? (size_t) st.st_size + 1
+                      : 4096;
         buf = malloc(cap);
         if (!buf)
                 return -ENOMEM;
@@ -62,8 +62,8 @@ int fl_hcl_parse_file(const char *path, struct fl_diags *diags, struct fl_hcl_fi
         return fl_hcl_parse(buf, len, path, diags, ret);
 }
 
-const struct fl_hcl_attribute *fl_hcl_body_attribute(const struct fl_hcl_body *body,
-        const char *name) {
+const struct fl_hcl_attribute *fl_hcl_body_attribute(
+        const struct fl_hcl_body *body, const char *name) {
         for (size_t i = 0; i < body->n_attributes; i++)
                 if (strcmp(body->attributes[i].name, name) == 0)
                         return &body->attributes[i];

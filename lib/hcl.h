@@ -45,8 +45,8 @@
 #include "macro.h"
 
 #define FL_HCL_MAX_FILE_SIZE (16u * 1024u * 1024u) /* bytes */
-#define FL_HCL_MAX_DEPTH 64                        /* nested blocks, tuples and objects */
-#define FL_HCL_MAX_LABELS 8                        /* labels of one block */
+#define FL_HCL_MAX_DEPTH     64                    /* nested blocks, tuples and objects */
+#define FL_HCL_MAX_LABELS    8                     /* labels of one block */
 
 struct fl_arena;
 
@@ -72,12 +72,12 @@ struct fl_hcl_value {
         enum fl_hcl_type type;
         struct fl_hcl_pos pos; /* first character: the quote, "<<", "-", "[" or "{" */
         union {
-                bool boolean; /* FL_HCL_BOOL */
-                struct {      /* FL_HCL_NUMBER */
-                        double value; /* nearest double; +-HUGE_VAL when out of range */
+                bool boolean;             /* FL_HCL_BOOL */
+                struct {                  /* FL_HCL_NUMBER */
+                        double value;     /* nearest double; +-HUGE_VAL when out of range */
                         const char *text; /* as written, "-" included: "-1.50e3" */
                 } number;
-                struct { /* FL_HCL_STRING */
+                struct {                 /* FL_HCL_STRING */
                         const char *ptr; /* decoded, NUL-terminated */
                         size_t len;      /* may contain NUL bytes ("\u0000") */
                         bool heredoc;
@@ -136,7 +136,7 @@ struct fl_hcl_block {
 struct fl_hcl_file {
         const char *filename; /* as passed to the parser */
         struct fl_hcl_body body;
-        size_t size; /* bytes of source */
+        size_t size;            /* bytes of source */
         struct fl_arena *arena; /* private: owns every node and string */
 };
 
@@ -162,8 +162,8 @@ struct fl_hcl_file *fl_hcl_file_free(struct fl_hcl_file *f);
 FL_DEFINE_CLEANUP(struct fl_hcl_file *, fl_hcl_file_free);
 
 /* The attribute called `name` in `body`, or NULL. */
-const struct fl_hcl_attribute *fl_hcl_body_attribute(const struct fl_hcl_body *body,
-        const char *name);
+const struct fl_hcl_attribute *fl_hcl_body_attribute(
+        const struct fl_hcl_body *body, const char *name);
 
 /* The first value of `object` under `key`, or NULL. */
 const struct fl_hcl_value *fl_hcl_object_get(const struct fl_hcl_value *object, const char *key);

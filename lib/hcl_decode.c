@@ -26,8 +26,8 @@ struct fl_hcl_decoder {
 
 #define FIELD(obj, off) ((void *) ((char *) (obj) + (off)))
 
-int fl_hcl_decoder_error(struct fl_hcl_decoder *d, const struct fl_hcl_pos *pos, const char *fmt,
-        ...) {
+int fl_hcl_decoder_error(
+        struct fl_hcl_decoder *d, const struct fl_hcl_pos *pos, const char *fmt, ...) {
         va_list ap;
         int r = 0;
 
@@ -73,8 +73,8 @@ static const char *found(const struct fl_hcl_value *v) {
 
 static int wrong_type(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *spec,
         const struct fl_hcl_value *v, const char *expected) {
-        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be %s, not %s", spec->name, expected,
-                found(v));
+        return fl_hcl_decoder_error(
+                d, &v->pos, "\"%s\" must be %s, not %s", spec->name, expected, found(v));
 }
 
 static size_t count_labels(const struct fl_hcl_block_spec *b) {
@@ -127,7 +127,7 @@ static void where(const struct fl_hcl_block *block, char *buf, size_t size) {
                 buf[0] = '\0';
 }
 
-static const struct fl_hcl_pos top_pos = { .line = 1, .column = 1 };
+static const struct fl_hcl_pos top_pos = {.line = 1, .column = 1};
 
 static int set_string(struct fl_hcl_decoder *d, char **field, const char *s, size_t len) {
         char *copy = strndup(s, len);
@@ -177,8 +177,9 @@ static int decode_enum(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                         break;
                 len += (size_t) k;
         }
-        return fl_hcl_decoder_error(d, &v->pos, "invalid value \"%.64s\" for \"%s\" (expected one of: %s)",
-                v->string.ptr, spec->name, list);
+        return fl_hcl_decoder_error(d, &v->pos,
+                "invalid value \"%.64s\" for \"%s\" (expected one of: %s)", v->string.ptr,
+                spec->name, list);
 }
 
 static int decode_string_list(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *spec,
@@ -195,8 +196,9 @@ static int decode_string_list(struct fl_hcl_decoder *d, const struct fl_hcl_attr
         for (size_t i = 0; i < v->tuple.n_items; i++) {
                 const struct fl_hcl_value *it = &v->tuple.items[i];
                 if (it->type != FL_HCL_STRING)
-                        r = fl_hcl_decoder_error(d, &it->pos, "item %zu of \"%s\" must be a string, not %s",
-                                i + 1, spec->name, found(it));
+                        r = fl_hcl_decoder_error(d, &it->pos,
+                                "item %zu of \"%s\" must be a string, not %s", i + 1, spec->name,
+                                found(it));
                 else if (has_nul(it))
                         r = fl_hcl_decoder_error(d, &it->pos,
                                 "item %zu of \"%s\" must not contain NUL characters", i + 1,
@@ -243,10 +245,11 @@ static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                 if (v->type != FL_HCL_STRING)
                         return wrong_type(d, spec, v, "a string");
                 if (has_nul(v))
-                        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must not contain NUL characters",
-                                spec->name);
+                        return fl_hcl_decoder_error(
+                                d, &v->pos, "\"%s\" must not contain NUL characters", spec->name);
                 if ((spec->flags & FL_HCL_NONEMPTY) && v->string.len == 0)
-                        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must not be empty", spec->name);
+                        return fl_hcl_decoder_error(
+                                d, &v->pos, "\"%s\" must not be empty", spec->name);
                 return set_string(d, field, v->string.ptr, v->string.len);
         case FL_HCL_DEC_BOOL:
                 if (v->type != FL_HCL_BOOL)
@@ -258,9 +261,11 @@ static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                         return wrong_type(d, spec, v, "a whole number");
                 r = fl_hcl_number_int64(v, &i);
                 if (r == -EDOM)
-                        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a whole number, not %.40s",
-                                spec->name, v->number.text);
-                if (r < 0 || ((spec->min != 0 || spec->max != 0) && (i < spec->min || i > spec->max))) {
+                        return fl_hcl_decoder_error(d, &v->pos,
+                                "\"%s\" must be a whole number, not %.40s", spec->name,
+                                v->number.text);
+                if (r < 0 ||
+                        ((spec->min != 0 || spec->max != 0) && (i < spec->min || i > spec->max))) {
                         if (spec->min != 0 || spec->max != 0)
                                 return fl_hcl_decoder_error(d, &v->pos,
                                         "\"%s\" must be between %" PRId64 " and %" PRId64
@@ -283,8 +288,9 @@ static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                 if (v->type != FL_HCL_STRING)
                         return wrong_type(d, spec, v, "a duration string such as \"15m\"");
                 if (has_nul(v) || fl_duration_parse(v->string.ptr, &usec, &why) < 0)
-                        return fl_hcl_decoder_error(d, &v->pos, "invalid duration \"%.64s\" for \"%s\": %s",
-                                v->string.ptr, spec->name, why ? why : "contains a NUL character");
+                        return fl_hcl_decoder_error(d, &v->pos,
+                                "invalid duration \"%.64s\" for \"%s\": %s", v->string.ptr,
+                                spec->name, why ? why : "contains a NUL character");
                 *(uint64_t *) field = usec;
                 return 0;
         case FL_HCL_DEC_STRING_LIST:
@@ -295,10 +301,11 @@ static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                 if (v->type != FL_HCL_STRING)
                         return wrong_type(d, spec, v, "a string or a number");
                 if (has_nul(v))
-                        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must not contain NUL characters",
-                                spec->name);
+                        return fl_hcl_decoder_error(
+                                d, &v->pos, "\"%s\" must not contain NUL characters", spec->name);
                 if ((spec->flags & FL_HCL_NONEMPTY) && v->string.len == 0)
-                        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must not be empty", spec->name);
+                        return fl_hcl_decoder_error(
+                                d, &v->pos, "\"%s\" must not be empty", spec->name);
                 return set_string(d, field, v->string.ptr, v->string.len);
         case FL_HCL_DEC_ENUM:
                 return decode_enum(d, spec, v, field);
@@ -308,8 +315,8 @@ static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
         case FL_HCL_DEC_JSON:
                 r = fl_hcl_value_to_json(v, &j);
                 if (r == -ERANGE)
-                        return fl_hcl_decoder_error(d, &v->pos, "a number in \"%s\" is out of range",
-                                spec->name);
+                        return fl_hcl_decoder_error(
+                                d, &v->pos, "a number in \"%s\" is out of range", spec->name);
                 if (r < 0) {
                         d->fatal = r;
                         return r;
@@ -363,17 +370,19 @@ static int check_labels(struct fl_hcl_decoder *d, const struct fl_hcl_block_spec
         if (block->n_labels == want)
                 return 0;
         if (want == 0)
-                return fl_hcl_decoder_error(d, &block->pos, "block \"%s\" takes no labels, found %zu",
-                        b->type, block->n_labels);
+                return fl_hcl_decoder_error(d, &block->pos,
+                        "block \"%s\" takes no labels, found %zu", b->type, block->n_labels);
         names[0] = '\0';
         for (size_t i = 0; i < want; i++) {
-                int k = snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", b->labels[i]);
+                int k = snprintf(
+                        names + len, sizeof(names) - len, "%s%s", i ? ", " : "", b->labels[i]);
                 if (k < 0 || (size_t) k >= sizeof(names) - len)
                         break;
                 len += (size_t) k;
         }
-        return fl_hcl_decoder_error(d, &block->pos, "block \"%s\" needs %zu label%s (%s), found %zu",
-                b->type, want, want == 1 ? "" : "s", names, block->n_labels);
+        return fl_hcl_decoder_error(d, &block->pos,
+                "block \"%s\" needs %zu label%s (%s), found %zu", b->type, want,
+                want == 1 ? "" : "s", names, block->n_labels);
 }
 
 static int compare_label_blocks(const void *pa, const void *pb) {
@@ -381,7 +390,8 @@ static int compare_label_blocks(const void *pa, const void *pb) {
         const struct fl_hcl_block *b = *(const struct fl_hcl_block *const *) pb;
 
         for (size_t i = 0; i < a->n_labels && i < b->n_labels; i++) {
-                size_t n = a->labels[i].len < b->labels[i].len ? a->labels[i].len : b->labels[i].len;
+                size_t n =
+                        a->labels[i].len < b->labels[i].len ? a->labels[i].len : b->labels[i].len;
                 int c = memcmp(a->labels[i].text, b->labels[i].text, n);
                 if (c != 0)
                         return c;
@@ -434,6 +444,26 @@ static int check_unique(struct fl_hcl_decoder *d, const struct fl_hcl_block_spec
 static int decode_body(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
         const struct fl_hcl_body *body, const struct fl_hcl_schema *schema, void *obj);
 
+/* A block that cannot be stored (wrong labels, a second single block) is
+ * still decoded into a scratch object, so its own problems are reported in
+ * the same run. */
+static void decode_discarded(struct fl_hcl_decoder *d, const struct fl_hcl_block_spec *b,
+        const struct fl_hcl_block *blk) {
+        void *scratch;
+
+        if (b->storage == FL_HCL_BLOCK_CALLBACK)
+                return;
+        scratch = malloc(b->schema->size ? b->schema->size : 1);
+        if (!scratch) {
+                d->fatal = -ENOMEM;
+                return;
+        }
+        fl_hcl_decode_init(b->schema, scratch);
+        (void) decode_body(d, blk, &blk->body, b->schema, scratch);
+        fl_hcl_decode_free(b->schema, scratch);
+        free(scratch);
+}
+
 static int decode_blocks(struct fl_hcl_decoder *d, const struct fl_hcl_block *parent,
         const struct fl_hcl_body *body, const struct fl_hcl_schema *schema, void *obj) {
         size_t nb = count_blocks(schema);
@@ -468,8 +498,10 @@ static int decode_blocks(struct fl_hcl_decoder *d, const struct fl_hcl_block *pa
 
                         if (strcmp(blk->type, b->type) != 0)
                                 continue;
-                        if (check_labels(d, b, blk) < 0)
+                        if (check_labels(d, b, blk) < 0) {
+                                decode_discarded(d, b, blk);
                                 continue;
+                        }
                         switch (b->storage) {
                         case FL_HCL_BLOCK_EMBEDDED:
                                 if (first) {
@@ -477,6 +509,7 @@ static int decode_blocks(struct fl_hcl_decoder *d, const struct fl_hcl_block *pa
                                                 "duplicate block \"%s\" (first at %u:%u); only one "
                                                 "is allowed",
                                                 b->type, first->pos.line, first->pos.column);
+                                        decode_discarded(d, b, blk);
                                         continue;
                                 }
                                 elem = FIELD(obj, b->offset);
@@ -538,10 +571,11 @@ static int decode_body(struct fl_hcl_decoder *d, const struct fl_hcl_block *bloc
                 hint = suggest_name(schema, a->name, false);
                 if (hint)
                         (void) fl_hcl_decoder_error(d, &a->pos,
-                                "unknown attribute \"%s\"%s; did you mean \"%s\"?", a->name, in, hint);
+                                "unknown attribute \"%s\"%s; did you mean \"%s\"?", a->name, in,
+                                hint);
                 else
-                        (void) fl_hcl_decoder_error(d, &a->pos, "unknown attribute \"%s\"%s", a->name,
-                                in);
+                        (void) fl_hcl_decoder_error(
+                                d, &a->pos, "unknown attribute \"%s\"%s", a->name, in);
         }
         for (size_t i = 0; schema->attrs && schema->attrs[i].name && d->fatal == 0; i++)
                 if ((schema->attrs[i].flags & FL_HCL_REQUIRED) &&
@@ -564,10 +598,11 @@ static int decode_body(struct fl_hcl_decoder *d, const struct fl_hcl_block *bloc
                 hint = suggest_name(schema, blk->type, true);
                 if (hint)
                         (void) fl_hcl_decoder_error(d, &blk->pos,
-                                "unknown block \"%s\"%s; did you mean \"%s\"?", blk->type, in, hint);
+                                "unknown block \"%s\"%s; did you mean \"%s\"?", blk->type, in,
+                                hint);
                 else
-                        (void) fl_hcl_decoder_error(d, &blk->pos, "unknown block \"%s\"%s", blk->type,
-                                in);
+                        (void) fl_hcl_decoder_error(
+                                d, &blk->pos, "unknown block \"%s\"%s", blk->type, in);
         }
         if (d->fatal == 0)
                 (void) decode_blocks(d, block, body, schema, obj);
@@ -591,8 +626,8 @@ void fl_hcl_decode_init(const struct fl_hcl_schema *schema, void *obj) {
         memset(obj, 0, schema->size);
         for (size_t i = 0; schema->blocks && schema->blocks[i].type; i++)
                 if (schema->blocks[i].storage == FL_HCL_BLOCK_EMBEDDED)
-                        fl_hcl_decode_init(schema->blocks[i].schema,
-                                FIELD(obj, schema->blocks[i].offset));
+                        fl_hcl_decode_init(
+                                schema->blocks[i].schema, FIELD(obj, schema->blocks[i].offset));
         if (schema->init)
                 schema->init(obj);
 }
@@ -651,7 +686,7 @@ void *fl_hcl_decode_free(const struct fl_hcl_schema *schema, void *obj) {
 
 int fl_hcl_decode(const struct fl_hcl_file *file, const struct fl_hcl_schema *schema,
         void *userdata, struct fl_diags *diags, void *ret_obj) {
-        struct fl_hcl_decoder d = { .file = file, .diags = diags, .userdata = userdata };
+        struct fl_hcl_decoder d = {.file = file, .diags = diags, .userdata = userdata};
         size_t diag_start = diags ? diags->n_items : 0;
         void *obj;
         int r;

@@ -100,8 +100,8 @@ enum fl_hcl_dec_type {
 
 /* Flags for attributes and blocks. */
 enum {
-        FL_HCL_REQUIRED = 1u << 0,     /* absence is an error */
-        FL_HCL_NONEMPTY = 1u << 1,     /* strings and lists: "" and [] are errors */
+        FL_HCL_REQUIRED = 1u << 0,      /* absence is an error */
+        FL_HCL_NONEMPTY = 1u << 1,      /* strings and lists: "" and [] are errors */
         FL_HCL_UNIQUE_LABELS = 1u << 2, /* repeated blocks: the same labels twice is an error */
 };
 
@@ -112,8 +112,10 @@ struct fl_hcl_enum {
         int value;
         bool alias;
 };
-#define FL_HCL_ENUM_VALUE(n, v) { .name = (n), .value = (v) }
-#define FL_HCL_ENUM_ALIAS(n, v) { .name = (n), .value = (v), .alias = true }
+#define FL_HCL_ENUM_VALUE(n, v) \
+        { .name = (n), .value = (v) }
+#define FL_HCL_ENUM_ALIAS(n, v) \
+        { .name = (n), .value = (v), .alias = true }
 
 struct fl_hcl_attr_spec;
 
@@ -145,8 +147,8 @@ struct fl_hcl_schema;
  * block's parent). Typically decodes block->body with fl_hcl_decode_body()
  * into an object of its own. Returns 0, the result of
  * fl_hcl_decoder_error(), or -errno to abort. */
-typedef int (*fl_hcl_block_fn)(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
-        void *obj);
+typedef int (*fl_hcl_block_fn)(
+        struct fl_hcl_decoder *d, const struct fl_hcl_block *block, void *obj);
 
 enum fl_hcl_block_storage {
         FL_HCL_BLOCK_EMBEDDED, /* at most once; the schema's struct is embedded at `offset` */
@@ -227,60 +229,87 @@ const struct fl_hcl_file *fl_hcl_decoder_file(const struct fl_hcl_decoder *d);
 
 /* Table helpers. FL_HCL_OFFSET(type, member, ctype) is offsetof() that fails
  * to compile unless the member has type ctype. */
-#define FL_HCL_OFFSET(st, member, ctype)                                                           \
-        (offsetof(st, member) +                                                                    \
-                0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((st *) 0)->member),       \
-                                        ctype)                                                     \
-                                        ? 1                                                        \
-                                        : -1]))
+#define FL_HCL_OFFSET(st, member, ctype)                                                       \
+        (offsetof(st, member) + 0 * sizeof(char[__builtin_types_compatible_p(                  \
+                                                        __typeof__(((st *) 0)->member), ctype) \
+                                                        ? 1                                    \
+                                                        : -1]))
 
-#define FL_HCL_ATTR_STRING(n, st, m, fl, ...)                                                      \
-        { .name = (n), .type = FL_HCL_DEC_STRING, .flags = (fl),                                   \
-                .offset = FL_HCL_OFFSET(st, m, char *), __VA_ARGS__ }
-#define FL_HCL_ATTR_BOOL(n, st, m, fl, ...)                                                        \
-        { .name = (n), .type = FL_HCL_DEC_BOOL, .flags = (fl),                                     \
-                .offset = FL_HCL_OFFSET(st, m, bool), __VA_ARGS__ }
+#define FL_HCL_ATTR_STRING(n, st, m, fl, ...)                          \
+        {                                                              \
+                .name = (n), .type = FL_HCL_DEC_STRING, .flags = (fl), \
+                .offset = FL_HCL_OFFSET(st, m, char *), __VA_ARGS__    \
+        }
+#define FL_HCL_ATTR_BOOL(n, st, m, fl, ...)                          \
+        {                                                            \
+                .name = (n), .type = FL_HCL_DEC_BOOL, .flags = (fl), \
+                .offset = FL_HCL_OFFSET(st, m, bool), __VA_ARGS__    \
+        }
 /* Pass the range as `.min = 1, .max = 100` after the flags. */
-#define FL_HCL_ATTR_INT(n, st, m, fl, ...)                                                         \
-        { .name = (n), .type = FL_HCL_DEC_INT, .flags = (fl),                                      \
-                .offset = FL_HCL_OFFSET(st, m, int64_t), __VA_ARGS__ }
-#define FL_HCL_ATTR_NUMBER(n, st, m, fl, ...)                                                      \
-        { .name = (n), .type = FL_HCL_DEC_NUMBER, .flags = (fl),                                   \
-                .offset = FL_HCL_OFFSET(st, m, double), __VA_ARGS__ }
-#define FL_HCL_ATTR_DURATION(n, st, m, fl, ...)                                                    \
-        { .name = (n), .type = FL_HCL_DEC_DURATION, .flags = (fl),                                 \
-                .offset = FL_HCL_OFFSET(st, m, uint64_t), __VA_ARGS__ }
-#define FL_HCL_ATTR_STRING_LIST(n, st, m, count, fl, ...)                                          \
-        { .name = (n), .type = FL_HCL_DEC_STRING_LIST, .flags = (fl),                              \
-                .offset = FL_HCL_OFFSET(st, m, char **),                                           \
-                .count_offset = FL_HCL_OFFSET(st, count, size_t), __VA_ARGS__ }
-#define FL_HCL_ATTR_STRING_OR_NUMBER(n, st, m, fl, ...)                                            \
-        { .name = (n), .type = FL_HCL_DEC_STRING_OR_NUMBER, .flags = (fl),                         \
-                .offset = FL_HCL_OFFSET(st, m, char *), __VA_ARGS__ }
-#define FL_HCL_ATTR_ENUM(n, st, m, table, fl, ...)                                                 \
-        { .name = (n), .type = FL_HCL_DEC_ENUM, .flags = (fl),                                     \
-                .offset = FL_HCL_OFFSET(st, m, int), .enums = (table), __VA_ARGS__ }
-#define FL_HCL_ATTR_RAW(n, st, m, fl, ...)                                                         \
-        { .name = (n), .type = FL_HCL_DEC_RAW, .flags = (fl),                                      \
-                .offset = FL_HCL_OFFSET(st, m, const struct fl_hcl_value *), __VA_ARGS__ }
-#define FL_HCL_ATTR_JSON(n, st, m, fl, ...)                                                        \
-        { .name = (n), .type = FL_HCL_DEC_JSON, .flags = (fl),                                     \
-                .offset = FL_HCL_OFFSET(st, m, json_t *), __VA_ARGS__ }
-#define FL_HCL_ATTR_CUSTOM(n, st, m, parse_fn, free_fn, fl, ...)                                   \
-        { .name = (n), .type = FL_HCL_DEC_CUSTOM, .flags = (fl), .offset = offsetof(st, m),      \
-                .parse = (parse_fn), .free = (free_fn), __VA_ARGS__ }
+#define FL_HCL_ATTR_INT(n, st, m, fl, ...)                           \
+        {                                                            \
+                .name = (n), .type = FL_HCL_DEC_INT, .flags = (fl),  \
+                .offset = FL_HCL_OFFSET(st, m, int64_t), __VA_ARGS__ \
+        }
+#define FL_HCL_ATTR_NUMBER(n, st, m, fl, ...)                          \
+        {                                                              \
+                .name = (n), .type = FL_HCL_DEC_NUMBER, .flags = (fl), \
+                .offset = FL_HCL_OFFSET(st, m, double), __VA_ARGS__    \
+        }
+#define FL_HCL_ATTR_DURATION(n, st, m, fl, ...)                          \
+        {                                                                \
+                .name = (n), .type = FL_HCL_DEC_DURATION, .flags = (fl), \
+                .offset = FL_HCL_OFFSET(st, m, uint64_t), __VA_ARGS__    \
+        }
+#define FL_HCL_ATTR_STRING_LIST(n, st, m, count, fl, ...)                     \
+        {                                                                     \
+                .name = (n), .type = FL_HCL_DEC_STRING_LIST, .flags = (fl),   \
+                .offset = FL_HCL_OFFSET(st, m, char **),                      \
+                .count_offset = FL_HCL_OFFSET(st, count, size_t), __VA_ARGS__ \
+        }
+#define FL_HCL_ATTR_STRING_OR_NUMBER(n, st, m, fl, ...)                          \
+        {                                                                        \
+                .name = (n), .type = FL_HCL_DEC_STRING_OR_NUMBER, .flags = (fl), \
+                .offset = FL_HCL_OFFSET(st, m, char *), __VA_ARGS__              \
+        }
+#define FL_HCL_ATTR_ENUM(n, st, m, table, fl, ...)                                 \
+        {                                                                          \
+                .name = (n), .type = FL_HCL_DEC_ENUM, .flags = (fl),               \
+                .offset = FL_HCL_OFFSET(st, m, int), .enums = (table), __VA_ARGS__ \
+        }
+#define FL_HCL_ATTR_RAW(n, st, m, fl, ...)                                               \
+        {                                                                                \
+                .name = (n), .type = FL_HCL_DEC_RAW, .flags = (fl),                      \
+                .offset = FL_HCL_OFFSET(st, m, const struct fl_hcl_value *), __VA_ARGS__ \
+        }
+#define FL_HCL_ATTR_JSON(n, st, m, fl, ...)                           \
+        {                                                             \
+                .name = (n), .type = FL_HCL_DEC_JSON, .flags = (fl),  \
+                .offset = FL_HCL_OFFSET(st, m, json_t *), __VA_ARGS__ \
+        }
+#define FL_HCL_ATTR_CUSTOM(n, st, m, parse_fn, free_fn, fl, ...)                                  \
+        {                                                                                         \
+                .name = (n), .type = FL_HCL_DEC_CUSTOM, .flags = (fl), .offset = offsetof(st, m), \
+                .parse = (parse_fn), .free = (free_fn), __VA_ARGS__                               \
+        }
 
 /* A block stored as a struct embedded in the parent. Labels, if any, with
  * `.labels = { "name" }, .label_offsets = { offsetof(...) }` after the flags. */
-#define FL_HCL_BLOCK_ONE(t, st, m, sch, fl, ...)                                                   \
-        { .type = (t), .storage = FL_HCL_BLOCK_EMBEDDED, .flags = (fl), .schema = (sch),           \
-                .offset = offsetof(st, m), __VA_ARGS__ }
+#define FL_HCL_BLOCK_ONE(t, st, m, sch, fl, ...)                                               \
+        {                                                                                      \
+                .type = (t), .storage = FL_HCL_BLOCK_EMBEDDED, .flags = (fl), .schema = (sch), \
+                .offset = offsetof(st, m), __VA_ARGS__                                         \
+        }
 /* Repeated blocks stored as an array `T *m` with `size_t count`. */
-#define FL_HCL_BLOCK_REPEATED(t, st, m, count, sch, fl, ...)                                       \
-        { .type = (t), .storage = FL_HCL_BLOCK_ARRAY, .flags = (fl), .schema = (sch),              \
-                .offset = offsetof(st, m), .count_offset = FL_HCL_OFFSET(st, count, size_t),      \
-                __VA_ARGS__ }
+#define FL_HCL_BLOCK_REPEATED(t, st, m, count, sch, fl, ...)                                 \
+        {                                                                                    \
+                .type = (t), .storage = FL_HCL_BLOCK_ARRAY, .flags = (fl), .schema = (sch),  \
+                .offset = offsetof(st, m), .count_offset = FL_HCL_OFFSET(st, count, size_t), \
+                __VA_ARGS__                                                                  \
+        }
 /* Blocks handed to a callback. */
-#define FL_HCL_BLOCK_HANDLER(t, fn, fl, ...)                                                       \
-        { .type = (t), .storage = FL_HCL_BLOCK_CALLBACK, .flags = (fl), .handler = (fn),           \
-                __VA_ARGS__ }
+#define FL_HCL_BLOCK_HANDLER(t, fn, fl, ...)                                                   \
+        {                                                                                      \
+                .type = (t), .storage = FL_HCL_BLOCK_CALLBACK, .flags = (fl), .handler = (fn), \
+                __VA_ARGS__                                                                    \
+        }

@@ -135,7 +135,8 @@ static void put_string(struct out *o, const char *s, size_t len, bool template) 
                         continue;
                 case 0xE2: /* U+2028 and U+2029 are E2 80 A8 / E2 80 A9 */
                         if (i + 2 < len && (unsigned char) s[i + 1] == 0x80 &&
-                                ((unsigned char) s[i + 2] == 0xA8 || (unsigned char) s[i + 2] == 0xA9)) {
+                                ((unsigned char) s[i + 2] == 0xA8 ||
+                                        (unsigned char) s[i + 2] == 0xA9)) {
                                 put(o, s + run, i - run);
                                 put(o, (unsigned char) s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
                                 i += 2;
@@ -276,8 +277,8 @@ static bool key_needs_escape(const struct fl_hcl_object_item *it) {
 }
 
 /* The key as hcl2json writes it, for sorting: quoted keys get "$${". */
-static int escaped_key(const struct fl_hcl_object_item *it, struct fl_hcl_object_item *ret,
-        char **ret_buf) {
+static int escaped_key(
+        const struct fl_hcl_object_item *it, struct fl_hcl_object_item *ret, char **ret_buf) {
         size_t n = 0;
         char *b = malloc(it->key_len * 2 + 1);
 
@@ -578,9 +579,9 @@ static void check_body(struct out *o, const struct fl_hcl_body *body) {
         o->n_entries = base;
 }
 
-int fl_hcl_to_json_text(const struct fl_hcl_file *f, struct fl_diags *diags, char **ret_text,
-        size_t *ret_len) {
-        struct out o = { .filename = f->filename, .diags = diags };
+int fl_hcl_to_json_text(
+        const struct fl_hcl_file *f, struct fl_diags *diags, char **ret_text, size_t *ret_len) {
+        struct out o = {.filename = f->filename, .diags = diags};
         size_t diag_start = diags ? diags->n_items : 0;
 
         put_body(&o, &f->body, 0);

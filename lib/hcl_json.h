@@ -40,7 +40,7 @@
 
 /* Numbers beyond these print with hundreds of digits or would need more than
  * the reference tool's 512-bit precision to print exactly: refused. */
-#define FL_HCL_JSON_MAX_DIGITS 150   /* significant digits of one number */
+#define FL_HCL_JSON_MAX_DIGITS   150  /* significant digits of one number */
 #define FL_HCL_JSON_MAX_EXPONENT 4000 /* decimal places either side of the point */
 
 /* Prints `f` as hcl2json does (see above) into a NUL-terminated buffer.
@@ -49,8 +49,8 @@
  * the problems that make the file inexpressible in that JSON shape: blocks of
  * one type used with different numbers of labels, numbers out of the range
  * above. -ENOMEM when out of memory. Outputs untouched on failure. */
-int fl_hcl_to_json_text(const struct fl_hcl_file *f, struct fl_diags *diags, char **ret_text,
-        size_t *ret_len);
+int fl_hcl_to_json_text(
+        const struct fl_hcl_file *f, struct fl_diags *diags, char **ret_text, size_t *ret_len);
 
 /* Converts one value to a jansson tree: null, true/false, integers that fit
  * in int64 as json_integer, other numbers as json_real, strings as they are

@@ -27,21 +27,6 @@ struct heredoc_line {
         size_t len;    /* newline included */
 };
 
-/* Bytes that may continue a name: letters, digits, "_" and "-". */
-static const uint8_t ident_char[256] = {
-        ['-'] = 1, ['_'] = 1,
-        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-        ['8'] = 1, ['9'] = 1,
-        ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-        ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-        ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-        ['Y'] = 1, ['Z'] = 1,
-        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-        ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-        ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-        ['y'] = 1, ['z'] = 1,
-};
-
 static inline bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
@@ -50,8 +35,9 @@ static inline bool is_ident_start(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+/* Bytes that may continue a name: letters, digits, "_" and "-". */
 static inline bool is_ident_char(char c) {
-        return ident_char[(unsigned char) c];
+        return is_ident_start(c) || is_digit(c) || c == '-';
 }
 
 /* Bytes a quoted string can copy without a second look. */
@@ -258,7 +244,8 @@ static void describe_char(const char *p, const char *end, char *out, size_t size
  * invalid) and stores whether it was valid. */
 static size_t consume_non_ascii(struct fl_hcl_lexer *l, bool *ret_valid) {
         uint32_t cp;
-        size_t n = fl_utf8_decode((const unsigned char *) l->p, (const unsigned char *) l->end, &cp);
+        size_t n =
+                fl_utf8_decode((const unsigned char *) l->p, (const unsigned char *) l->end, &cp);
 
         if (n == 0) {
                 struct fl_hcl_pos pos = pos_at(l, l->p);
@@ -424,8 +411,8 @@ static void string_escape(struct fl_hcl_lexer *l) {
                 }
                 if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
                         fl_hcl_lex_error(l, &pos,
-                                "invalid escape sequence \"\\%c%.*s\": not a Unicode character",
-                                *e, (int) want, e + 1);
+                                "invalid escape sequence \"\\%c%.*s\": not a Unicode character", *e,
+                                (int) want, e + 1);
                         l->p = e + 1 + want;
                         return;
                 }
@@ -435,13 +422,14 @@ static void string_escape(struct fl_hcl_lexer *l) {
         default: {
                 char what[32];
                 uint32_t c;
-                size_t n = fl_utf8_decode((const unsigned char *) e, (const unsigned char *) l->end,
-                        &c);
+                size_t n = fl_utf8_decode(
+                        (const unsigned char *) e, (const unsigned char *) l->end, &c);
 
                 if (n == 0) {
                         /* the invalid byte is reported by the caller's next round */
-                        fl_hcl_lex_error(l, &pos, "invalid escape sequence: \"\\\" before an invalid "
-                                                  "byte");
+                        fl_hcl_lex_error(l, &pos,
+                                "invalid escape sequence: \"\\\" before an invalid "
+                                "byte");
                         l->p++;
                         return;
                 }
@@ -576,8 +564,8 @@ static size_t skip_chars(const char *s, size_t len, size_t chars) {
         uint32_t cp;
 
         while (chars-- > 0 && off < len) {
-                size_t n = fl_utf8_decode((const unsigned char *) s + off,
-                        (const unsigned char *) s + len, &cp);
+                size_t n = fl_utf8_decode(
+                        (const unsigned char *) s + off, (const unsigned char *) s + len, &cp);
                 off += n ? n : 1;
         }
         return off;
@@ -675,8 +663,8 @@ static bool lex_heredoc(struct fl_hcl_lexer *l, struct fl_hcl_token *t) {
                         if (c == '$' || c == '%')
                                 template_char(l, false);
                         else if (c < 0x80) {
-                                while (l->p < eol && (unsigned char) *l->p < 0x80 &&
-                                        *l->p != '$' && *l->p != '%')
+                                while (l->p < eol && (unsigned char) *l->p < 0x80 && *l->p != '$' &&
+                                        *l->p != '%')
                                         l->p++;
                                 buf_put(l, run, (size_t) (l->p - run));
                         } else {
@@ -718,8 +706,8 @@ static void lex_number(struct fl_hcl_lexer *l, struct fl_hcl_token *t) {
                         q++;
                 else if (q + 1 < l->end && (*q == 'e' || *q == 'E') && is_digit(q[1]))
                         q += 2;
-                else if (q + 2 < l->end && (*q == 'e' || *q == 'E') && (q[1] == '+' || q[1] == '-') &&
-                         is_digit(q[2]))
+                else if (q + 2 < l->end && (*q == 'e' || *q == 'E') &&
+                         (q[1] == '+' || q[1] == '-') && is_digit(q[2]))
                         q += 3;
                 else
                         break;
@@ -766,8 +754,8 @@ static void lex_invalid_char(struct fl_hcl_lexer *l, struct fl_hcl_token *t) {
         describe_char(l->p, l->end, what, sizeof(what));
         if (c >= 0x80) {
                 uint32_t cp;
-                size_t n = fl_utf8_decode((const unsigned char *) l->p,
-                        (const unsigned char *) l->end, &cp);
+                size_t n = fl_utf8_decode(
+                        (const unsigned char *) l->p, (const unsigned char *) l->end, &cp);
                 if (n == 0) {
                         consume_non_ascii(l, &valid); /* reports invalid UTF-8 */
                         return;
@@ -781,15 +769,15 @@ static void lex_invalid_char(struct fl_hcl_lexer *l, struct fl_hcl_token *t) {
                 return;
         }
         if (c == '\'')
-                fl_hcl_lex_error(l, &t->pos,
-                        "unexpected character \"'\" (strings use double quotes)");
+                fl_hcl_lex_error(
+                        l, &t->pos, "unexpected character \"'\" (strings use double quotes)");
         else
                 fl_hcl_lex_error(l, &t->pos, "unexpected character %s", what);
         l->p++;
 }
 
-static inline void punct(struct fl_hcl_lexer *l, struct fl_hcl_token *t, enum fl_hcl_tok type,
-        size_t len) {
+static inline void punct(
+        struct fl_hcl_lexer *l, struct fl_hcl_token *t, enum fl_hcl_tok type, size_t len) {
         t->type = type;
         t->len = len;
         l->p += len;
@@ -827,7 +815,8 @@ again:
                         new_line(l, l->p);
                         return;
                 }
-                fl_hcl_lex_error(l, &t->pos, "unexpected carriage return (U+000D) without a newline");
+                fl_hcl_lex_error(
+                        l, &t->pos, "unexpected carriage return (U+000D) without a newline");
                 l->p++;
                 goto again;
         case '#':

@@ -26,11 +26,11 @@
 
 #include "hcl_internal.h"
 
-#define STACK(T)                                                                                   \
-        struct {                                                                                   \
-                T *v;                                                                              \
-                size_t n;                                                                          \
-                size_t cap;                                                                        \
+#define STACK(T)            \
+        struct {            \
+                T *v;       \
+                size_t n;   \
+                size_t cap; \
         }
 
 struct parser {
@@ -49,44 +49,44 @@ struct parser {
 };
 
 /* Grows a scratch stack so it can take one more element. */
-#define STACK_PUSH(p, s, x)                                                                        \
-        ({                                                                                         \
-                bool _ok = true;                                                                   \
-                if ((s).n == (s).cap) {                                                            \
-                        size_t _cap = (s).cap ? (s).cap * 2 : 64;                                  \
-                        __typeof__((s).v) _v = reallocarray((s).v, _cap, sizeof(*(s).v));          \
-                        if (_v) {                                                                  \
-                                (s).v = _v;                                                        \
-                                (s).cap = _cap;                                                    \
-                        } else {                                                                   \
-                                (p)->lex.fatal = -ENOMEM;                                          \
-                                _ok = false;                                                       \
-                        }                                                                          \
-                }                                                                                  \
-                if (_ok)                                                                           \
-                        (s).v[(s).n++] = (x);                                                      \
-                _ok;                                                                               \
+#define STACK_PUSH(p, s, x)                                                               \
+        ({                                                                                \
+                bool _ok = true;                                                          \
+                if ((s).n == (s).cap) {                                                   \
+                        size_t _cap = (s).cap ? (s).cap * 2 : 64;                         \
+                        __typeof__((s).v) _v = reallocarray((s).v, _cap, sizeof(*(s).v)); \
+                        if (_v) {                                                         \
+                                (s).v = _v;                                               \
+                                (s).cap = _cap;                                           \
+                        } else {                                                          \
+                                (p)->lex.fatal = -ENOMEM;                                 \
+                                _ok = false;                                              \
+                        }                                                                 \
+                }                                                                         \
+                if (_ok)                                                                  \
+                        (s).v[(s).n++] = (x);                                             \
+                _ok;                                                                      \
         })
 
 /* Elements from `base` on, without arithmetic on a NULL (never grown) stack. */
 #define STACK_AT(s, base) ((s).v ? (s).v + (base) : NULL)
 
 /* Moves elements [base, n) of a scratch stack into an arena array. */
-#define STACK_TAKE(p, s, base, ret_items, ret_n)                                                   \
-        do {                                                                                       \
-                size_t _k = (s).n - (base);                                                        \
-                (ret_items) = NULL;                                                                \
-                (ret_n) = 0;                                                                       \
-                if (_k > 0) {                                                                      \
-                        (ret_items) = fl_arena_alloc((p)->lex.arena, _k * sizeof(*(s).v));         \
-                        if (!(ret_items))                                                          \
-                                (p)->lex.fatal = -ENOMEM;                                          \
-                        else {                                                                     \
-                                memcpy((ret_items), (s).v + (base), _k * sizeof(*(s).v));          \
-                                (ret_n) = _k;                                                      \
-                        }                                                                          \
-                }                                                                                  \
-                (s).n = (base);                                                                    \
+#define STACK_TAKE(p, s, base, ret_items, ret_n)                                           \
+        do {                                                                               \
+                size_t _k = (s).n - (base);                                                \
+                (ret_items) = NULL;                                                        \
+                (ret_n) = 0;                                                               \
+                if (_k > 0) {                                                              \
+                        (ret_items) = fl_arena_alloc((p)->lex.arena, _k * sizeof(*(s).v)); \
+                        if (!(ret_items))                                                  \
+                                (p)->lex.fatal = -ENOMEM;                                  \
+                        else {                                                             \
+                                memcpy((ret_items), (s).v + (base), _k * sizeof(*(s).v));  \
+                                (ret_n) = _k;                                              \
+                        }                                                                  \
+                }                                                                          \
+                (s).n = (base);                                                            \
         } while (0)
 
 static inline bool fatal(const struct parser *p) {
@@ -247,7 +247,8 @@ static void error_after_value(struct parser *p, const char *expected) {
                         (int) t->len, t->text);
                 return;
         default:
-                error_at(p, &t->pos, "expected %s, found %s", expected, describe(t, buf, sizeof(buf)));
+                error_at(p, &t->pos, "expected %s, found %s", expected,
+                        describe(t, buf, sizeof(buf)));
         }
 }
 
@@ -279,8 +280,8 @@ static double number_value(struct parser *p, const char *text, size_t len) {
 
 static int parse_value(struct parser *p, struct fl_hcl_value *ret);
 
-static int make_number(struct parser *p, const struct fl_hcl_pos *pos, bool negative,
-        struct fl_hcl_value *ret) {
+static int make_number(
+        struct parser *p, const struct fl_hcl_pos *pos, bool negative, struct fl_hcl_value *ret) {
         size_t len = p->tok.len + (negative ? 1 : 0);
         char *text = fl_arena_alloc(p->lex.arena, len + 1);
 
@@ -324,8 +325,8 @@ static void report_duplicate(struct parser *p, const char *what, const char *nam
                         name, first->line, first->column);
 }
 
-static void check_duplicates(struct parser *p, const void *elems, size_t n, name_of_fn name_of,
-        const char *what) {
+static void check_duplicates(
+        struct parser *p, const void *elems, size_t n, name_of_fn name_of, const char *what) {
         const char *a, *b;
         size_t alen, blen;
         const struct fl_hcl_pos *apos, *bpos;
@@ -449,7 +450,7 @@ static int parse_tuple(struct parser *p, struct fl_hcl_value *ret) {
                 break;
         }
         leave(p);
-        *ret = (struct fl_hcl_value){ .type = FL_HCL_TUPLE, .pos = open };
+        *ret = (struct fl_hcl_value){.type = FL_HCL_TUPLE, .pos = open};
         STACK_TAKE(p, p->values, base, ret->tuple.items, ret->tuple.n_items);
         return fatal(p) ? p->lex.fatal : r;
 }
@@ -554,7 +555,7 @@ fail:
 done:
         leave(p);
         check_duplicates(p, STACK_AT(p->items, base), p->items.n - base, item_key, "key");
-        *ret = (struct fl_hcl_value){ .type = FL_HCL_OBJECT, .pos = open };
+        *ret = (struct fl_hcl_value){.type = FL_HCL_OBJECT, .pos = open};
         STACK_TAKE(p, p->items, base, ret->object.items, ret->object.n_items);
         return fatal(p) ? p->lex.fatal : r;
 }
@@ -597,7 +598,7 @@ static int parse_value(struct parser *p, struct fl_hcl_value *ret) {
                         return 0;
                 }
                 if (tok_is(&p->tok, "null")) {
-                        *ret = (struct fl_hcl_value){ .type = FL_HCL_NULL, .pos = pos };
+                        *ret = (struct fl_hcl_value){.type = FL_HCL_NULL, .pos = pos};
                         next(p);
                         return 0;
                 }
@@ -627,7 +628,8 @@ static int parse_value(struct parser *p, struct fl_hcl_value *ret) {
         case TOK_INVALID:
                 return -EINVAL;
         default:
-                error_at(p, &pos, "expected a value, found %s", describe(&p->tok, buf, sizeof(buf)));
+                error_at(
+                        p, &pos, "expected a value, found %s", describe(&p->tok, buf, sizeof(buf)));
                 return -EINVAL;
         }
 }
@@ -637,7 +639,7 @@ static void parse_body(struct parser *p, struct fl_hcl_body *ret, const struct f
 /* `name = value` with the name already consumed and the current token "=".
  * The caller checks what follows the value. */
 static int parse_attribute(struct parser *p, const struct fl_hcl_token *name) {
-        struct fl_hcl_attribute a = { .pos = name->pos };
+        struct fl_hcl_attribute a = {.pos = name->pos};
         int r;
 
         a.name = fl_arena_strndup(p->lex.arena, name->text, name->len);
@@ -713,7 +715,8 @@ static void parse_oneline_body(struct parser *p, struct fl_hcl_body *ret, const 
 recover:
         recover_to(p, TOK_RBRACE);
 done:
-        check_duplicates(p, STACK_AT(p->attrs, base), p->attrs.n - base, attribute_name, "attribute");
+        check_duplicates(
+                p, STACK_AT(p->attrs, base), p->attrs.n - base, attribute_name, "attribute");
         STACK_TAKE(p, p->attrs, base, ret->attributes, ret->n_attributes);
         ret->blocks = NULL;
         ret->n_blocks = 0;
@@ -722,7 +725,7 @@ done:
 /* A block, with its type name already consumed (`type`); the current token is
  * the first label or "{". */
 static void parse_block(struct parser *p, const struct fl_hcl_token *type) {
-        struct fl_hcl_block b = { .pos = type->pos };
+        struct fl_hcl_block b = {.pos = type->pos};
         struct fl_hcl_label labels[FL_HCL_MAX_LABELS];
         size_t n_labels = 0;
         char buf[64];
@@ -825,7 +828,8 @@ static void parse_item(struct parser *p) {
                         return;
                 if (p->tok.type == TOK_IDENT && peek(p)->type == TOK_EQUAL)
                         error_at(p, &p->tok.pos,
-                                "two attributes on one line (\"%.*s\" and \"%.*s\"): put each on its "
+                                "two attributes on one line (\"%.*s\" and \"%.*s\"): put each on "
+                                "its "
                                 "own line",
                                 (int) name.len, name.text, (int) p->tok.len, p->tok.text);
                 else if (p->tok.type == TOK_COMMA)
@@ -833,8 +837,13 @@ static void parse_item(struct parser *p) {
                                 "unexpected \",\" after the value of \"%.*s\": attributes are "
                                 "separated by newlines",
                                 (int) name.len, name.text);
-                else
-                        error_after_value(p, "a newline after the value");
+                else {
+                        char expected[96];
+                        snprintf(expected, sizeof(expected),
+                                "a newline after the value of \"%.*s\"",
+                                (int) (name.len > 40 ? 40 : name.len), name.text);
+                        error_after_value(p, expected);
+                }
                 recover_line(p);
                 return;
         case TOK_STRING:
@@ -855,7 +864,8 @@ static void parse_item(struct parser *p) {
 
 /* A file's body (block == NULL), or a block's multi-line body: the current
  * token is the first after "{". Consumes the closing "}". */
-static void parse_body(struct parser *p, struct fl_hcl_body *ret, const struct fl_hcl_block *block) {
+static void parse_body(
+        struct parser *p, struct fl_hcl_body *ret, const struct fl_hcl_block *block) {
         size_t abase = p->attrs.n, bbase = p->blocks.n;
         char buf[64];
 
@@ -896,7 +906,8 @@ static void parse_body(struct parser *p, struct fl_hcl_body *ret, const struct f
                 }
         }
 done:
-        check_duplicates(p, STACK_AT(p->attrs, abase), p->attrs.n - abase, attribute_name, "attribute");
+        check_duplicates(
+                p, STACK_AT(p->attrs, abase), p->attrs.n - abase, attribute_name, "attribute");
         STACK_TAKE(p, p->attrs, abase, ret->attributes, ret->n_attributes);
         STACK_TAKE(p, p->blocks, bbase, ret->blocks, ret->n_blocks);
 }
@@ -935,7 +946,7 @@ int fl_hcl_parse(const char *data, size_t size, const char *filename, struct fl_
         f = fl_arena_alloc(arena, sizeof(*f));
         if (!f)
                 return -ENOMEM;
-        *f = (struct fl_hcl_file){ .size = size };
+        *f = (struct fl_hcl_file){.size = size};
         f->filename = fl_arena_strndup(arena, filename, strlen(filename));
         if (!f->filename)
                 return -ENOMEM;

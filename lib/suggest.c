@@ -4,7 +4,7 @@
 #include <string.h>
 
 #define MAX_LEN 64
-#define FAR 1000u
+#define FAR     1000u
 
 static unsigned char lower(unsigned char c) {
         return c >= 'A' && c <= 'Z' ? (unsigned char) (c - 'A' + 'a') : c;

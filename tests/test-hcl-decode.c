@@ -72,7 +72,8 @@ static int parse_even(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         int64_t i;
 
         if (v->type != FL_HCL_NUMBER || fl_hcl_number_int64(v, &i) < 0 || i % 2 != 0)
-                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be an even number", spec->name);
+                return fl_hcl_decoder_error(
+                        d, &v->pos, "\"%s\" must be an even number", spec->name);
         *(int64_t *) field = i;
         return 0;
 }
@@ -96,8 +97,8 @@ static int validate_limits(struct fl_hcl_decoder *d, const struct fl_hcl_block *
 
         if (l->min > l->max)
                 return fl_hcl_decoder_error(d, &fl_hcl_body_attribute(body, "min")->value.pos,
-                        "\"min\" (%lld) is above \"max\" (%lld) in block \"%s\"", (long long) l->min,
-                        (long long) l->max, block->type);
+                        "\"min\" (%lld) is above \"max\" (%lld) in block \"%s\"",
+                        (long long) l->min, (long long) l->max, block->type);
         return 0;
 }
 
@@ -114,7 +115,8 @@ static const struct fl_hcl_schema limits_schema = {
 };
 
 static const struct fl_hcl_attr_spec source_attrs[] = {
-        FL_HCL_ATTR_STRING("tracepoint", struct source, tracepoint, FL_HCL_REQUIRED | FL_HCL_NONEMPTY),
+        FL_HCL_ATTR_STRING(
+                "tracepoint", struct source, tracepoint, FL_HCL_REQUIRED | FL_HCL_NONEMPTY),
         FL_HCL_ATTR_NUMBER("weight", struct source, weight, 0),
         {},
 };
@@ -133,8 +135,8 @@ static void init_rule(void *obj) {
 static const struct fl_hcl_attr_spec rule_attrs[] = {
         FL_HCL_ATTR_STRING("description", struct rule, description, 0),
         FL_HCL_ATTR_BOOL("enabled", struct rule, enabled, 0),
-        FL_HCL_ATTR_INT("threshold", struct rule, threshold, FL_HCL_REQUIRED, .min = 1,
-                .max = 1000),
+        FL_HCL_ATTR_INT(
+                "threshold", struct rule, threshold, FL_HCL_REQUIRED, .min = 1, .max = 1000),
         FL_HCL_ATTR_NUMBER("ratio", struct rule, ratio, 0),
         FL_HCL_ATTR_DURATION("period", struct rule, period_usec, 0),
         FL_HCL_ATTR_STRING_LIST("devices", struct rule, devices, n_devices, FL_HCL_NONEMPTY),
@@ -148,8 +150,8 @@ static const struct fl_hcl_attr_spec rule_attrs[] = {
 static const struct fl_hcl_block_spec rule_blocks[] = {
         FL_HCL_BLOCK_ONE("limits", struct rule, limits, &limits_schema, 0),
         FL_HCL_BLOCK_REPEATED("source", struct rule, sources, n_sources, &source_schema,
-                FL_HCL_UNIQUE_LABELS, .labels = { "kind" },
-                .label_offsets = { offsetof(struct source, kind) }),
+                FL_HCL_UNIQUE_LABELS, .labels = {"kind"},
+                .label_offsets = {offsetof(struct source, kind)}),
         {},
 };
 static const struct fl_hcl_schema rule_schema = {
@@ -179,7 +181,8 @@ static int on_hook(struct fl_hcl_decoder *d, const struct fl_hcl_block *block, v
         if (strcmp(block->labels[0].text, "io-error") == 0)
                 return -EIO;
         if (strcmp(block->labels[0].text, "bad") == 0)
-                return fl_hcl_decoder_error(d, &block->labels[0].pos, "hook \"bad\" is not allowed");
+                return fl_hcl_decoder_error(
+                        d, &block->labels[0].pos, "hook \"bad\" is not allowed");
         if (c->n_hooks < ELEMENTSOF(c->hook_names)) {
                 c->hook_names[c->n_hooks] = strdup(block->labels[0].text);
                 assert_non_null(c->hook_names[c->n_hooks]);
@@ -200,9 +203,9 @@ static const struct fl_hcl_attr_spec config_attrs[] = {
 static const struct fl_hcl_block_spec config_blocks[] = {
         FL_HCL_BLOCK_ONE("node", struct config, node, &node_schema, FL_HCL_REQUIRED),
         FL_HCL_BLOCK_REPEATED("rule", struct config, rules, n_rules, &rule_schema,
-                FL_HCL_UNIQUE_LABELS, .labels = { "name" },
-                .label_offsets = { offsetof(struct rule, name) }),
-        FL_HCL_BLOCK_HANDLER("hook", on_hook, 0, .labels = { "name", "phase" }),
+                FL_HCL_UNIQUE_LABELS, .labels = {"name"},
+                .label_offsets = {offsetof(struct rule, name)}),
+        FL_HCL_BLOCK_HANDLER("hook", on_hook, 0, .labels = {"name", "phase"}),
         {},
 };
 static const struct fl_hcl_schema config_schema = {
@@ -243,30 +246,30 @@ static char *diag_text(const struct fl_diags *d) {
 /* ---- a valid file, every field ---- */
 
 static void test_decode_all(void **state) {
-        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = parse(
-                "node { name = \"node-17\"  type = \"storage\" }\n"
-                "rule \"disk\" {\n"
-                "  description = \"disk errors\"\n"
-                "  enabled = false\n"
-                "  threshold = 3\n"
-                "  ratio = -0.5\n"
-                "  period = \"1h30m\"\n"
-                "  devices = [\"sda\", \"sdb\"]\n"
-                "  value = 3\n"
-                "  color = \"gren\"\n"
-                "  raw = { a = [1, 2] }\n"
-                "  params = { queue: \"general\", n = 1.5e3, list = [true, null] }\n"
-                "  even = 4\n"
-                "  limits { max = 3 }\n"
-                "  source \"mce\" { tracepoint = \"ras/mce\" }\n"
-                "  source \"edac\" {\n"
-                "    tracepoint = \"ras/mc_event\"\n"
-                "    weight = 2.5\n"
-                "  }\n"
-                "}\n"
-                "rule \"minimal\" { threshold = 1 }\n"
-                "hook \"a\" \"pre\" {}\n"
-                "hook \"b\" \"post\" { anything = \"goes\" }\n");
+        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f =
+                parse("node { name = \"node-17\"  type = \"storage\" }\n"
+                      "rule \"disk\" {\n"
+                      "  description = \"disk errors\"\n"
+                      "  enabled = false\n"
+                      "  threshold = 3\n"
+                      "  ratio = -0.5\n"
+                      "  period = \"1h30m\"\n"
+                      "  devices = [\"sda\", \"sdb\"]\n"
+                      "  value = 3\n"
+                      "  color = \"gren\"\n"
+                      "  raw = { a = [1, 2] }\n"
+                      "  params = { queue: \"general\", n = 1.5e3, list = [true, null] }\n"
+                      "  even = 4\n"
+                      "  limits { max = 3 }\n"
+                      "  source \"mce\" { tracepoint = \"ras/mce\" }\n"
+                      "  source \"edac\" {\n"
+                      "    tracepoint = \"ras/mc_event\"\n"
+                      "    weight = 2.5\n"
+                      "  }\n"
+                      "}\n"
+                      "rule \"minimal\" { threshold = 1 }\n"
+                      "hook \"a\" \"pre\" {}\n"
+                      "hook \"b\" \"post\" { anything = \"goes\" }\n");
         _cleanup_(fl_diags_freep) struct fl_diags *d = fl_diags_new();
         struct config c;
         const struct rule *r;
@@ -338,115 +341,151 @@ static const struct {
         const char *input;
         const char *errors;
 } error_cases[] = {
-        { "missing required block", "state_dir = \"/x\"\n",
-                "1:1: missing required block \"node\"\n" },
-        { "missing required attribute", "node {}\n",
-                "1:1: missing required attribute \"name\" in block \"node\"\n" },
-        { "missing required in repeated block", "node { name = \"n\" }\nrule \"r\" {\n}\n",
-                "2:1: missing required attribute \"threshold\" in block \"rule\"\n" },
-        { "unknown attribute with hint", "node { name = \"n\"  nmae = \"x\" }\n",
-                "1:20: unknown attribute \"nmae\" in block \"node\"; did you mean \"name\"?\n" },
-        { "unknown attribute without hint", "node { name = \"n\" }\nzzz = 1\n",
-                "2:1: unknown attribute \"zzz\"\n" },
-        { "unknown top-level attribute with hint", "node { name = \"n\" }\nstate_dri = \"/x\"\n",
-                "2:1: unknown attribute \"state_dri\"; did you mean \"state_dir\"?\n" },
-        { "unknown block with hint", "node { name = \"n\" }\nrul \"x\" {}\n",
-                "2:1: unknown block \"rul\"; did you mean \"rule\"?\n" },
-        { "unknown nested block", "node { name = \"n\" }\nrule \"x\" {\n  threshold = 1\n  limit {}\n}\n",
-                "4:3: unknown block \"limit\" in block \"rule\"; did you mean \"limits\"?\n" },
-        { "unknown block without hint", "node { name = \"n\" }\nwhatever {}\n",
-                "2:1: unknown block \"whatever\"\n" },
-        { "attribute written as block", "node { name = \"n\" }\nstate_dir {}\n",
-                "2:1: \"state_dir\" is an attribute, not a block (write state_dir = ...)\n" },
-        { "block written as attribute", "node = { name = \"n\" }\n",
+        {"missing required block", "state_dir = \"/x\"\n",
+                "1:1: missing required block \"node\"\n"},
+        {"missing required attribute", "node {}\n",
+                "1:1: missing required attribute \"name\" in block \"node\"\n"},
+        {"missing required in repeated block", "node { name = \"n\" }\nrule \"r\" {\n}\n",
+                "2:1: missing required attribute \"threshold\" in block \"rule\"\n"},
+        {"unknown attribute with hint", "node { name = \"n\"  nmae = \"x\" }\n",
+                "1:20: unknown attribute \"nmae\" in block \"node\"; did you mean \"name\"?\n"},
+        {"unknown attribute without hint", "node { name = \"n\" }\nzzz = 1\n",
+                "2:1: unknown attribute \"zzz\"\n"},
+        {"unknown top-level attribute with hint", "node { name = \"n\" }\nstate_dri = \"/x\"\n",
+                "2:1: unknown attribute \"state_dri\"; did you mean \"state_dir\"?\n"},
+        {"unknown block with hint", "node { name = \"n\" }\nrul \"x\" {}\n",
+                "2:1: unknown block \"rul\"; did you mean \"rule\"?\n"},
+        {"unknown nested block",
+                "node { name = \"n\" }\nrule \"x\" {\n  threshold = 1\n  limit {}\n}\n",
+                "4:3: unknown block \"limit\" in block \"rule\"; did you mean \"limits\"?\n"},
+        {"unknown block without hint", "node { name = \"n\" }\nwhatever {}\n",
+                "2:1: unknown block \"whatever\"\n"},
+        {"attribute written as block", "node { name = \"n\" }\nstate_dir {}\n",
+                "2:1: \"state_dir\" is an attribute, not a block (write state_dir = ...)\n"},
+        {"block written as attribute", "node = { name = \"n\" }\n",
                 "1:1: \"node\" is a block, not an attribute (write node { ... })\n"
-                "1:1: missing required block \"node\"\n" },
-        { "label on unlabelled block", "node \"x\" { name = \"n\" }\n",
-                "1:1: block \"node\" takes no labels, found 1\n" },
-        { "missing label", "node { name = \"n\" }\nrule { threshold = 1 }\n",
-                "2:1: block \"rule\" needs 1 label (name), found 0\n" },
-        { "two labels needed", "node { name = \"n\" }\nhook \"x\" {}\n",
-                "2:1: block \"hook\" needs 2 labels (name, phase), found 1\n" },
-        { "label with NUL", "node { name = \"n\" }\nrule \"a\\u0000b\" { threshold = 1 }\n",
-                "2:6: label of block \"rule\" must not contain NUL characters\n" },
-        { "duplicate single block", "node { name = \"a\" }\nnode { name = \"b\" }\n",
-                "2:1: duplicate block \"node\" (first at 1:1); only one is allowed\n" },
-        { "duplicate labels", "node { name = \"n\" }\nrule \"r\" { threshold = 1 }\nrule \"q\" { threshold = 1 }\n"
-                              "rule \"r\" { threshold = 2 }\n",
-                "4:1: duplicate block \"rule\" \"r\" (first at 2:1)\n" },
-        { "duplicate nested labels",
-                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  source \"a\" { tracepoint = \"x\" }\n"
+                "1:1: missing required block \"node\"\n"},
+        {"label on unlabelled block", "node \"x\" { name = \"n\" }\n",
+                "1:1: block \"node\" takes no labels, found 1\n"},
+        {"missing label", "node { name = \"n\" }\nrule { threshold = 1 }\n",
+                "2:1: block \"rule\" needs 1 label (name), found 0\n"},
+        {"two labels needed", "node { name = \"n\" }\nhook \"x\" {}\n",
+                "2:1: block \"hook\" needs 2 labels (name, phase), found 1\n"},
+        {"label with NUL", "node { name = \"n\" }\nrule \"a\\u0000b\" { threshold = 1 }\n",
+                "2:6: label of block \"rule\" must not contain NUL characters\n"},
+        {"duplicate single block", "node { name = \"a\" }\nnode { name = \"b\" }\n",
+                "2:1: duplicate block \"node\" (first at 1:1); only one is allowed\n"},
+        {"duplicate labels",
+                "node { name = \"n\" }\nrule \"r\" { threshold = 1 }\nrule \"q\" { threshold = 1 "
+                "}\n"
+                "rule \"r\" { threshold = 2 }\n",
+                "4:1: duplicate block \"rule\" \"r\" (first at 2:1)\n"},
+        {"duplicate nested labels",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  source \"a\" { tracepoint "
+                "= \"x\" }\n"
                 "  source \"a\" { tracepoint = \"y\" }\n}\n",
-                "5:3: duplicate block \"source\" \"a\" (first at 4:3)\n" },
-        { "string wrong type", "node { name = 17 }\n", "1:15: \"name\" must be a string, not a number\n" },
-        { "bool wrong type", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  enabled = \"yes\"\n}\n",
-                "4:13: \"enabled\" must be a bool (true or false), not a string\n" },
-        { "int wrong type", "node { name = \"n\" }\nrule \"r\" { threshold = \"5\" }\n",
-                "2:24: \"threshold\" must be a whole number, not a string\n" },
-        { "int fraction", "node { name = \"n\" }\nrule \"r\" { threshold = 2.5 }\n",
-                "2:24: \"threshold\" must be a whole number, not 2.5\n" },
-        { "int range", "node { name = \"n\" }\nrule \"r\" { threshold = 1e4 }\n",
-                "2:24: \"threshold\" must be between 1 and 1000, not 1e4\n" },
-        { "int below range", "node { name = \"n\" }\nrule \"r\" { threshold = -1 }\n",
-                "2:24: \"threshold\" must be between 1 and 1000, not -1\n" },
-        { "int64 overflow", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  limits { min = 1e30 }\n}\n",
-                "4:18: \"min\" is out of range: 1e30\n" },
-        { "number wrong type", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  ratio = true\n}\n",
-                "4:11: \"ratio\" must be a number, not a bool\n" },
-        { "number out of range", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  ratio = -1e999\n}\n",
-                "4:11: \"ratio\" is out of range: -1e999\n" },
-        { "duration wrong type", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  period = 900\n}\n",
-                "4:12: \"period\" must be a duration string such as \"15m\", not a number\n" },
-        { "duration bad unit", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  period = \"15min\"\n}\n",
-                "4:12: invalid duration \"15min\" for \"period\": unknown unit (use ms, s, m, h or d)\n" },
-        { "duration order", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  period = \"30m1h\"\n}\n",
-                "4:12: invalid duration \"30m1h\" for \"period\": units must go from largest to smallest, "
-                "each at most once (e.g. 1h30m)\n" },
-        { "list wrong type", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  devices = \"sda\"\n}\n",
-                "4:13: \"devices\" must be a list of strings, not a string\n" },
-        { "list item wrong type",
-                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  devices = [\"a\", 2, {}]\n}\n",
+                "5:3: duplicate block \"source\" \"a\" (first at 4:3)\n"},
+        {"string wrong type", "node { name = 17 }\n",
+                "1:15: \"name\" must be a string, not a number\n"},
+        {"bool wrong type",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  enabled = \"yes\"\n}\n",
+                "4:13: \"enabled\" must be a bool (true or false), not a string\n"},
+        {"int wrong type", "node { name = \"n\" }\nrule \"r\" { threshold = \"5\" }\n",
+                "2:24: \"threshold\" must be a whole number, not a string\n"},
+        {"int fraction", "node { name = \"n\" }\nrule \"r\" { threshold = 2.5 }\n",
+                "2:24: \"threshold\" must be a whole number, not 2.5\n"},
+        {"int range", "node { name = \"n\" }\nrule \"r\" { threshold = 1e4 }\n",
+                "2:24: \"threshold\" must be between 1 and 1000, not 1e4\n"},
+        {"int below range", "node { name = \"n\" }\nrule \"r\" { threshold = -1 }\n",
+                "2:24: \"threshold\" must be between 1 and 1000, not -1\n"},
+        {"int64 overflow",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  limits { min = 1e30 "
+                "}\n}\n",
+                "4:18: \"min\" is out of range: 1e30\n"},
+        {"number wrong type",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  ratio = true\n}\n",
+                "4:11: \"ratio\" must be a number, not a bool\n"},
+        {"number out of range",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  ratio = -1e999\n}\n",
+                "4:11: \"ratio\" is out of range: -1e999\n"},
+        {"duration wrong type",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  period = 900\n}\n",
+                "4:12: \"period\" must be a duration string such as \"15m\", not a number\n"},
+        {"duration bad unit",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  period = \"15min\"\n}\n",
+                "4:12: invalid duration \"15min\" for \"period\": unknown unit (use ms, s, m, h or "
+                "d)\n"},
+        {"duration order",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  period = \"30m1h\"\n}\n",
+                "4:12: invalid duration \"30m1h\" for \"period\": units must go from largest to "
+                "smallest, "
+                "each at most once (e.g. 1h30m)\n"},
+        {"list wrong type",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  devices = \"sda\"\n}\n",
+                "4:13: \"devices\" must be a list of strings, not a string\n"},
+        {"list item wrong type",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  devices = [\"a\", 2, "
+                "{}]\n}\n",
                 "4:19: item 2 of \"devices\" must be a string, not a number\n"
-                "4:22: item 3 of \"devices\" must be a string, not an object\n" },
-        { "empty list", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  devices = []\n}\n",
-                "4:13: \"devices\" must not be empty\n" },
-        { "empty string", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  source \"s\" { tracepoint = \"\" }\n}\n",
-                "4:29: \"tracepoint\" must not be empty\n" },
-        { "string with NUL", "node { name = \"a\\u0000\" }\n",
-                "1:15: \"name\" must not contain NUL characters\n" },
-        { "string or number wrong type",
+                "4:22: item 3 of \"devices\" must be a string, not an object\n"},
+        {"empty list", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  devices = []\n}\n",
+                "4:13: \"devices\" must not be empty\n"},
+        {"empty string",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  source \"s\" { tracepoint "
+                "= \"\" }\n}\n",
+                "4:29: \"tracepoint\" must not be empty\n"},
+        {"string with NUL", "node { name = \"a\\u0000\" }\n",
+                "1:15: \"name\" must not contain NUL characters\n"},
+        {"string or number wrong type",
                 "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  value = [1]\n}\n",
-                "4:11: \"value\" must be a string or a number, not a tuple\n" },
-        { "enum did you mean", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"bleu\"\n}\n",
-                "4:11: invalid value \"bleu\" for \"color\"; did you mean \"blue\"?\n" },
-        { "enum list", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"purple\"\n}\n",
-                "4:11: invalid value \"purple\" for \"color\" (expected one of: \"red\", \"green\", "
-                "\"blue\")\n" },
-        { "enum wrong type", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = 1\n}\n",
-                "4:11: \"color\" must be a string, not a number\n" },
-        { "json out of range", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  params = { x = [1e999] }\n}\n",
-                "4:12: a number in \"params\" is out of range\n" },
-        { "custom parser", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  even = 3\n}\n",
-                "4:10: \"even\" must be an even number\n" },
-        { "validator", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  limits {\n    min = 50\n"
-                       "    max = 20\n  }\n}\n",
-                "5:11: \"min\" (50) is above \"max\" (20) in block \"limits\"\n" },
-        { "validator skipped after errors",
+                "4:11: \"value\" must be a string or a number, not a tuple\n"},
+        {"enum did you mean",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"bleu\"\n}\n",
+                "4:11: invalid value \"bleu\" for \"color\"; did you mean \"blue\"?\n"},
+        {"enum list",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"purple\"\n}\n",
+                "4:11: invalid value \"purple\" for \"color\" (expected one of: \"red\", "
+                "\"green\", "
+                "\"blue\")\n"},
+        {"enum wrong type",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = 1\n}\n",
+                "4:11: \"color\" must be a string, not a number\n"},
+        {"json out of range",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  params = { x = [1e999] "
+                "}\n}\n",
+                "4:12: a number in \"params\" is out of range\n"},
+        {"custom parser", "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  even = 3\n}\n",
+                "4:10: \"even\" must be an even number\n"},
+        {"validator",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  limits {\n    min = 50\n"
+                "    max = 20\n  }\n}\n",
+                "5:11: \"min\" (50) is above \"max\" (20) in block \"limits\"\n"},
+        {"validator skipped after errors",
                 "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  limits {\n    min = 50\n"
                 "    max = 200\n  }\n}\n",
-                "6:11: \"max\" must be between 1 and 100, not 200\n" },
-        { "handler error", "node { name = \"n\" }\nhook \"bad\" \"x\" {}\n",
-                "2:6: hook \"bad\" is not allowed\n" },
-        { "all errors in one run",
-                "node { nam = \"n\" }\nrule \"r\" {\n  threshold = 0\n  period = \"1x\"\n  color = \"rde\"\n}\n"
+                "6:11: \"max\" must be between 1 and 100, not 200\n"},
+        {"handler error", "node { name = \"n\" }\nhook \"bad\" \"x\" {}\n",
+                "2:6: hook \"bad\" is not allowed\n"},
+        {"all errors in one run",
+                "node { nam = \"n\" }\nrule \"r\" {\n  threshold = 0\n  period = \"1x\"\n  color = "
+                "\"rde\"\n}\n"
                 "rule {}\nextra = 1\n",
                 "1:1: missing required attribute \"name\" in block \"node\"\n"
                 "1:8: unknown attribute \"nam\" in block \"node\"; did you mean \"name\"?\n"
                 "3:15: \"threshold\" must be between 1 and 1000, not 0\n"
-                "4:12: invalid duration \"1x\" for \"period\": unknown unit (use ms, s, m, h or d)\n"
+                "4:12: invalid duration \"1x\" for \"period\": unknown unit (use ms, s, m, h or "
+                "d)\n"
                 "5:11: invalid value \"rde\" for \"color\"; did you mean \"red\"?\n"
                 "7:1: block \"rule\" needs 1 label (name), found 0\n"
-                "8:1: unknown attribute \"extra\"\n" },
+                "7:1: missing required attribute \"threshold\" in block \"rule\"\n"
+                "8:1: unknown attribute \"extra\"\n"},
+        {"wrongly labelled block still checked", "node \"x\" { nme = \"n\" }\n",
+                "1:1: block \"node\" takes no labels, found 1\n"
+                "1:1: missing required attribute \"name\" in block \"node\"\n"
+                "1:12: unknown attribute \"nme\" in block \"node\"; did you mean \"name\"?\n"},
+        {"second single block still checked", "node { name = \"a\" }\nnode { name = 1 }\n",
+                "2:1: duplicate block \"node\" (first at 1:1); only one is allowed\n"
+                "2:15: \"name\" must be a string, not a number\n"},
 };
 
 static void test_decode_errors(void **state) {
@@ -478,8 +517,8 @@ static void test_decode_errors(void **state) {
 }
 
 static void test_handler_fatal(void **state) {
-        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f =
-                parse("node { name = \"n\" }\nhook \"io-error\" \"x\" {}\nhook \"later\" \"x\" {}\n");
+        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = parse(
+                "node { name = \"n\" }\nhook \"io-error\" \"x\" {}\nhook \"later\" \"x\" {}\n");
         _cleanup_(fl_diags_freep) struct fl_diags *d = fl_diags_new();
         struct config c;
         int calls = 0;
@@ -531,13 +570,13 @@ static const struct fl_hcl_schema constraint_schema = {
         .size = sizeof(struct constraint),
 };
 static const struct fl_hcl_attr_spec workflow_attrs[] = {
-        FL_HCL_ATTR_ENUM("task_queue_target", struct workflow, task_queue_target, targets,
-                FL_HCL_REQUIRED),
+        FL_HCL_ATTR_ENUM(
+                "task_queue_target", struct workflow, task_queue_target, targets, FL_HCL_REQUIRED),
         {},
 };
 static const struct fl_hcl_block_spec workflow_blocks[] = {
-        FL_HCL_BLOCK_REPEATED("constraint", struct workflow, constraints, n_constraints,
-                &constraint_schema, 0),
+        FL_HCL_BLOCK_REPEATED(
+                "constraint", struct workflow, constraints, n_constraints, &constraint_schema, 0),
         {},
 };
 static const struct fl_hcl_schema workflow_schema = {
@@ -573,8 +612,8 @@ static void test_seed_workflow(void **state) {
         /* with a real target in place of the placeholder, valid as written */
         assert_true(strncmp(text, "task_queue_target = \"<target>\"\n", 31) == 0);
         for (size_t t = 0; t < 3; t++) {
-                static const char *names[] = { "node", "node_type", "general" };
-                static const int values[] = { TARGET_NODE, TARGET_NODE_TYPE, TARGET_GENERAL };
+                static const char *names[] = {"node", "node_type", "general"};
+                static const int values[] = {TARGET_NODE, TARGET_NODE_TYPE, TARGET_GENERAL};
                 _cleanup_free_ char *variant = NULL;
                 _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = NULL;
 
@@ -705,42 +744,44 @@ static void test_durations(void **state) {
                 const char *text;
                 uint64_t usec;
         } ok[] = {
-                { "0", 0 },
-                { "0s", 0 },
-                { "500ms", 500000 },
-                { "1s", USEC_PER_SEC },
-                { "90s", 90 * USEC_PER_SEC },
-                { "15m", 15 * 60 * USEC_PER_SEC },
-                { "1h", 3600 * USEC_PER_SEC },
-                { "1h30m", 5400 * USEC_PER_SEC },
-                { "24h", 86400 * USEC_PER_SEC },
-                { "7d", 7 * 86400 * USEC_PER_SEC },
-                { "1d12h", 36 * 3600 * USEC_PER_SEC },
-                { "2h0m5s250ms", (7205 * USEC_PER_SEC) + 250000 },
-                { "1d2h3m4s5ms", ((((24 + 2) * 60 + 3) * 60 + 4) * USEC_PER_SEC) + 5000 },
-                { "213503982d", UINT64_C(213503982) * 86400 * USEC_PER_SEC },
+                {"0", 0},
+                {"0s", 0},
+                {"500ms", 500000},
+                {"1s", USEC_PER_SEC},
+                {"90s", 90 * USEC_PER_SEC},
+                {"15m", 15 * 60 * USEC_PER_SEC},
+                {"1h", 3600 * USEC_PER_SEC},
+                {"1h30m", 5400 * USEC_PER_SEC},
+                {"24h", 86400 * USEC_PER_SEC},
+                {"7d", 7 * 86400 * USEC_PER_SEC},
+                {"1d12h", 36 * 3600 * USEC_PER_SEC},
+                {"2h0m5s250ms", (7205 * USEC_PER_SEC) + 250000},
+                {"1d2h3m4s5ms", ((((24 + 2) * 60 + 3) * 60 + 4) * USEC_PER_SEC) + 5000},
+                {"213503982d", UINT64_C(213503982) * 86400 * USEC_PER_SEC},
         };
         static const struct {
                 const char *text;
                 int r;
                 const char *why;
         } bad[] = {
-                { "", -EINVAL, "empty duration" },
-                { "15", -EINVAL, "missing unit after a number (use ms, s, m, h or d)" },
-                { "m", -EINVAL, "expected a number, such as 15m or 1h30m" },
-                { "-5m", -EINVAL, "durations cannot be negative" },
-                { "1.5h", -EINVAL, "fractions are not supported (write 90m rather than 1.5h)" },
-                { "15min", -EINVAL, "unknown unit (use ms, s, m, h or d)" },
-                { "15 m", -EINVAL, "missing unit after a number (use ms, s, m, h or d)" },
-                { "1w", -EINVAL, "unknown unit (use ms, s, m, h or d)" },
-                { "15M", -EINVAL, "unknown unit (use ms, s, m, h or d)" },
-                { "30m1h", -EINVAL, "units must go from largest to smallest, each at most once (e.g. 1h30m)" },
-                { "1m1m", -EINVAL, "units must go from largest to smallest, each at most once (e.g. 1h30m)" },
-                { "1h ", -EINVAL, "expected a number, such as 15m or 1h30m" },
-                { "213503983d", -ERANGE, "duration is too large" },
-                { "99999999999999999999s", -ERANGE, "duration is too large" },
-                { "18446744073709551615ms", -ERANGE, "duration is too large" },
-                { "213503982d1000h", -ERANGE, "duration is too large" },
+                {"", -EINVAL, "empty duration"},
+                {"15", -EINVAL, "missing unit after a number (use ms, s, m, h or d)"},
+                {"m", -EINVAL, "expected a number, such as 15m or 1h30m"},
+                {"-5m", -EINVAL, "durations cannot be negative"},
+                {"1.5h", -EINVAL, "fractions are not supported (write 90m rather than 1.5h)"},
+                {"15min", -EINVAL, "unknown unit (use ms, s, m, h or d)"},
+                {"15 m", -EINVAL, "missing unit after a number (use ms, s, m, h or d)"},
+                {"1w", -EINVAL, "unknown unit (use ms, s, m, h or d)"},
+                {"15M", -EINVAL, "unknown unit (use ms, s, m, h or d)"},
+                {"30m1h", -EINVAL,
+                        "units must go from largest to smallest, each at most once (e.g. 1h30m)"},
+                {"1m1m", -EINVAL,
+                        "units must go from largest to smallest, each at most once (e.g. 1h30m)"},
+                {"1h ", -EINVAL, "expected a number, such as 15m or 1h30m"},
+                {"213503983d", -ERANGE, "duration is too large"},
+                {"99999999999999999999s", -ERANGE, "duration is too large"},
+                {"18446744073709551615ms", -ERANGE, "duration is too large"},
+                {"213503982d1000h", -ERANGE, "duration is too large"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
@@ -760,13 +801,13 @@ static void test_durations(void **state) {
                         fail_msg("\"%s\": got %d \"%s\"", bad[i].text, r, why ? why : "(null)");
                 assert_int_equal(u, 12345);
         }
-        assert_int_equal(fl_duration_parse(NULL, &(uint64_t){ 0 }, NULL), -EINVAL);
+        assert_int_equal(fl_duration_parse(NULL, &(uint64_t){0}, NULL), -EINVAL);
 }
 
 /* ---- suggestions ---- */
 
 static void test_suggest(void **state) {
-        static const char *names[] = { "name", "type", "datacenter", "threshold", "period" };
+        static const char *names[] = {"name", "type", "datacenter", "threshold", "period"};
 
         assert_int_equal(fl_edit_distance("name", "name"), 0);
         assert_int_equal(fl_edit_distance("nmae", "name"), 1); /* transposition */
@@ -817,12 +858,13 @@ static int on_plugin(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
 static void test_handler_nested(void **state) {
         static const struct fl_hcl_block_spec blocks[] = {
                 FL_HCL_BLOCK_HANDLER("plugin", on_plugin, FL_HCL_REQUIRED | FL_HCL_UNIQUE_LABELS,
-                        .labels = { "name" }),
+                        .labels = {"name"}),
                 {},
         };
-        static const struct fl_hcl_schema schema = { .blocks = blocks };
-        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = parse(
-                "plugin \"a\" { max = 5 }\nplugin \"b\" {}\nplugin \"c\" { max = 500 }\nplugin \"a\" {}\n");
+        static const struct fl_hcl_schema schema = {.blocks = blocks};
+        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f =
+                parse("plugin \"a\" { max = 5 }\nplugin \"b\" {}\nplugin \"c\" { max = 500 "
+                      "}\nplugin \"a\" {}\n");
         _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *none = parse("# nothing\n");
         _cleanup_(fl_diags_freep) struct fl_diags *d = fl_diags_new();
         _cleanup_free_ char *errs = NULL;

@@ -149,279 +149,302 @@ struct parse_case {
 
 static const struct parse_case parse_cases[] = {
         /* --- valid: structure --- */
-        { "empty", "", .tree = "" },
-        { "blank lines", "\n\n  \n\t\n", .tree = "" },
-        { "attribute", "a = 1\n", .tree = "a=1" },
-        { "no final newline", "a = 1", .tree = "a=1" },
-        { "spacing", "a=1\n  b   =   2  \n", .tree = "a=1 b=2" },
-        { "name chars", "a_b-c9 = 1\n_x = 2\n", .tree = "a_b-c9=1 _x=2" },
-        { "block", "b {\n  x = 1\n}\n", .tree = "b {x=1}" },
-        { "empty block", "b {}\nc {\n}\n", .tree = "b {} c {}" },
-        { "labels quoted", "b \"l1\" \"l2\" {\n}\n", .tree = "b \"l1\" \"l2\" {}" },
-        { "labels bare", "b l1 \"l2\" l3 {}\n", .tree = "b l1 \"l2\" l3 {}" },
-        { "label escapes", "b \"a\\tb\\u00e9\" {}\n", .tree = "b \"a\\tbé\" {}" },
-        { "nested blocks", "a {\n  b {\n    c {\n      d = 1\n    }\n  }\n}\n",
-                .tree = "a {b {c {d=1}}}" },
-        { "repeated blocks", "r \"x\" {}\nr \"x\" {}\nr {}\n", .tree = "r \"x\" {} r \"x\" {} r {}" },
-        { "one-line block", "limits { max = 3 }\n", .tree = "limits {max=3}" },
-        { "one-line several", "node { name = \"n\"  type = \"s\" datacenter = \"d\" }\n",
-                .tree = "node {name=\"n\" type=\"s\" datacenter=\"d\"}" },
-        { "one-line nested value", "a { b = { c = [1, 2] } }\n", .tree = "a {b={c=[1,2]}}" },
-        { "one-line labelled", "k \"n\" { x = true }\n", .tree = "k \"n\" {x=true}" },
-        { "attrs and blocks", "a = 1\nb {}\nc = 2\n", .tree = "a=1 c=2 b {}" },
-        { "attribute and block same name", "a = 1\na {}\n", .tree = "a=1 a {}" },
-        { "crlf", "a = 1\r\nb {\r\n  c = 2\r\n}\r\n", .tree = "a=1 b {c=2}" },
-        { "bom", "\xEF\xBB\xBF" "a = 1\n", .tree = "a=1" },
+        {"empty", "", .tree = ""},
+        {"blank lines", "\n\n  \n\t\n", .tree = ""},
+        {"attribute", "a = 1\n", .tree = "a=1"},
+        {"no final newline", "a = 1", .tree = "a=1"},
+        {"spacing", "a=1\n  b   =   2  \n", .tree = "a=1 b=2"},
+        {"name chars", "a_b-c9 = 1\n_x = 2\n", .tree = "a_b-c9=1 _x=2"},
+        {"block", "b {\n  x = 1\n}\n", .tree = "b {x=1}"},
+        {"empty block", "b {}\nc {\n}\n", .tree = "b {} c {}"},
+        {"labels quoted", "b \"l1\" \"l2\" {\n}\n", .tree = "b \"l1\" \"l2\" {}"},
+        {"labels bare", "b l1 \"l2\" l3 {}\n", .tree = "b l1 \"l2\" l3 {}"},
+        {"label escapes", "b \"a\\tb\\u00e9\" {}\n", .tree = "b \"a\\tbé\" {}"},
+        {"nested blocks", "a {\n  b {\n    c {\n      d = 1\n    }\n  }\n}\n",
+                .tree = "a {b {c {d=1}}}"},
+        {"repeated blocks", "r \"x\" {}\nr \"x\" {}\nr {}\n", .tree = "r \"x\" {} r \"x\" {} r {}"},
+        {"one-line block", "limits { max = 3 }\n", .tree = "limits {max=3}"},
+        {"one-line several", "node { name = \"n\"  type = \"s\" datacenter = \"d\" }\n",
+                .tree = "node {name=\"n\" type=\"s\" datacenter=\"d\"}"},
+        {"one-line nested value", "a { b = { c = [1, 2] } }\n", .tree = "a {b={c=[1,2]}}"},
+        {"one-line labelled", "k \"n\" { x = true }\n", .tree = "k \"n\" {x=true}"},
+        {"attrs and blocks", "a = 1\nb {}\nc = 2\n", .tree = "a=1 c=2 b {}"},
+        {"attribute and block same name", "a = 1\na {}\n", .tree = "a=1 a {}"},
+        {"crlf", "a = 1\r\nb {\r\n  c = 2\r\n}\r\n", .tree = "a=1 b {c=2}"},
+        {"bom",
+                "\xEF\xBB\xBF"
+                "a = 1\n",
+                .tree = "a=1"},
         /* --- valid: comments --- */
-        { "hash comment", "# c\na = 1 # trailing\n", .tree = "a=1" },
-        { "slash comment", "// c\na = 1 // trailing\n", .tree = "a=1" },
-        { "block comment", "/* c */ a = 1 /* t */\n/*\n multi\n*/\nb = 2\n", .tree = "a=1 b=2" },
-        { "comment ends item", "a {\n  b = 1 # x\n}\n", .tree = "a {b=1}" },
-        { "comment with utf8", "# é 😀\na = 1\n", .tree = "a=1" },
-        { "comment after brace", "a { # c\n  b = 1\n}\n", .tree = "a {b=1}" },
+        {"hash comment", "# c\na = 1 # trailing\n", .tree = "a=1"},
+        {"slash comment", "// c\na = 1 // trailing\n", .tree = "a=1"},
+        {"block comment", "/* c */ a = 1 /* t */\n/*\n multi\n*/\nb = 2\n", .tree = "a=1 b=2"},
+        {"comment ends item", "a {\n  b = 1 # x\n}\n", .tree = "a {b=1}"},
+        {"comment with utf8", "# é 😀\na = 1\n", .tree = "a=1"},
+        {"comment after brace", "a { # c\n  b = 1\n}\n", .tree = "a {b=1}"},
         /* --- valid: strings --- */
-        { "string", "a = \"hello world\"\n", .tree = "a=\"hello world\"" },
-        { "empty string", "a = \"\"\n", .tree = "a=\"\"" },
-        { "simple escapes", "a = \"\\n\\r\\t\\\"\\\\\"\n", .tree = "a=\"\\n\\r\\t\\\"\\\\\"" },
-        { "unicode escapes", "a = \"\\u00e9\\u20AC\\U0001F600\"\n", .tree = "a=\"é€😀\"" },
-        { "nul escape", "a = \"x\\u0000y\"\n", .tree = "a=\"x\\x00y\"" },
-        { "template escapes", "a = \"$${x} %%{y}\"\n", .tree = "a=\"${x} %{y}\"" },
-        { "lone dollar percent", "a = \"$ % $$ %% $x %y 100%\"\n",
-                .tree = "a=\"$ % $$ %% $x %y 100%\"" },
-        { "triple dollar", "a = \"$$${x}\"\n", .tree = "a=\"$${x}\"" },
-        { "utf8 text", "a = \"é ü 漢字 😀\"\n", .tree = "a=\"é ü 漢字 😀\"" },
-        { "raw tab in string", "a = \"x\ty\"\n", .tree = "a=\"x\\ty\"" },
-        { "hash in string", "a = \"# not a comment // /* */\"\n",
-                .tree = "a=\"# not a comment // /* */\"" },
+        {"string", "a = \"hello world\"\n", .tree = "a=\"hello world\""},
+        {"empty string", "a = \"\"\n", .tree = "a=\"\""},
+        {"simple escapes", "a = \"\\n\\r\\t\\\"\\\\\"\n", .tree = "a=\"\\n\\r\\t\\\"\\\\\""},
+        {"unicode escapes", "a = \"\\u00e9\\u20AC\\U0001F600\"\n", .tree = "a=\"é€😀\""},
+        {"nul escape", "a = \"x\\u0000y\"\n", .tree = "a=\"x\\x00y\""},
+        {"template escapes", "a = \"$${x} %%{y}\"\n", .tree = "a=\"${x} %{y}\""},
+        {"lone dollar percent", "a = \"$ % $$ %% $x %y 100%\"\n",
+                .tree = "a=\"$ % $$ %% $x %y 100%\""},
+        {"triple dollar", "a = \"$$${x}\"\n", .tree = "a=\"$${x}\""},
+        {"utf8 text", "a = \"é ü 漢字 😀\"\n", .tree = "a=\"é ü 漢字 😀\""},
+        {"raw tab in string", "a = \"x\ty\"\n", .tree = "a=\"x\\ty\""},
+        {"hash in string", "a = \"# not a comment // /* */\"\n",
+                .tree = "a=\"# not a comment // /* */\""},
         /* --- valid: heredocs --- */
-        { "heredoc", "a = <<EOT\nhello\n  world\nEOT\n", .tree = "a=<<\"hello\\n  world\\n\"" },
-        { "heredoc empty", "a = <<EOT\nEOT\n", .tree = "a=<<\"\"" },
-        { "heredoc indented marker", "a = <<EOT\nx\n   EOT  \nb = 1\n", .tree = "a=<<\"x\\n\" b=1" },
-        { "heredoc flush", "a = <<-EOT\n    x\n      y\n    EOT\n", .tree = "a=<<\"x\\n  y\\n\"" },
-        { "heredoc flush blank lines", "a = <<-EOT\n    x\n  \n\n    y\n    EOT\n",
-                .tree = "a=<<\"x\\n  \\n\\ny\\n\"" },
-        { "heredoc flush tabs", "a = <<-EOT\n\tx\n  y\nEOT\n", .tree = "a=<<\"x\\n y\\n\"" },
-        { "heredoc no escapes", "a = <<EOT\n\\n $${x} %%{y} $ \"q\"\nEOT\n",
-                .tree = "a=<<\"\\\\n ${x} %{y} $ \\\"q\\\"\\n\"" },
-        { "heredoc crlf", "a = <<EOT\r\nx\r\nEOT\r\n", .tree = "a=<<\"x\\r\\n\"" },
-        { "heredoc at eof", "a = <<EOT\nx\nEOT", .tree = "a=<<\"x\\n\"" },
-        { "heredoc marker inside text", "a = <<EOT\nEOTX\nxEOT\nEOT\n", .tree = "a=<<\"EOTX\\nxEOT\\n\"" },
-        { "heredoc in tuple", "a = [<<EOT\nx\nEOT\n, 2]\n", .tree = "a=[<<\"x\\n\",2]" },
-        { "heredoc dash marker", "a = <<-END_1\n  z\n  END_1\n", .tree = "a=<<\"z\\n\"" },
+        {"heredoc", "a = <<EOT\nhello\n  world\nEOT\n", .tree = "a=<<\"hello\\n  world\\n\""},
+        {"heredoc empty", "a = <<EOT\nEOT\n", .tree = "a=<<\"\""},
+        {"heredoc indented marker", "a = <<EOT\nx\n   EOT  \nb = 1\n", .tree = "a=<<\"x\\n\" b=1"},
+        {"heredoc flush", "a = <<-EOT\n    x\n      y\n    EOT\n", .tree = "a=<<\"x\\n  y\\n\""},
+        {"heredoc flush blank lines", "a = <<-EOT\n    x\n  \n\n    y\n    EOT\n",
+                .tree = "a=<<\"x\\n  \\n\\ny\\n\""},
+        {"heredoc flush tabs", "a = <<-EOT\n\tx\n  y\nEOT\n", .tree = "a=<<\"x\\n y\\n\""},
+        {"heredoc no escapes", "a = <<EOT\n\\n $${x} %%{y} $ \"q\"\nEOT\n",
+                .tree = "a=<<\"\\\\n ${x} %{y} $ \\\"q\\\"\\n\""},
+        {"heredoc crlf", "a = <<EOT\r\nx\r\nEOT\r\n", .tree = "a=<<\"x\\r\\n\""},
+        {"heredoc at eof", "a = <<EOT\nx\nEOT", .tree = "a=<<\"x\\n\""},
+        {"heredoc marker inside text", "a = <<EOT\nEOTX\nxEOT\nEOT\n",
+                .tree = "a=<<\"EOTX\\nxEOT\\n\""},
+        {"heredoc in tuple", "a = [<<EOT\nx\nEOT\n, 2]\n", .tree = "a=[<<\"x\\n\",2]"},
+        {"heredoc dash marker", "a = <<-END_1\n  z\n  END_1\n", .tree = "a=<<\"z\\n\""},
         /* --- valid: numbers and literals --- */
-        { "integers", "a = 0\nb = 42\nc = 007\n", .tree = "a=0 b=42 c=007" },
-        { "negative", "a = -1\nb = - 2\nc = -0\n", .tree = "a=-1 b=-2 c=-0" },
-        { "fractions", "a = 1.5\nb = -0.25\nc = 10.0\n", .tree = "a=1.5 b=-0.25 c=10.0" },
-        { "exponents", "a = 1e3\nb = 2.5E-3\nc = 1e+2\nd = 1.e5\n",
-                .tree = "a=1e3 b=2.5E-3 c=1e+2 d=1.e5" },
-        { "big numbers", "a = 123456789012345678901234567890\nb = 1e400\n",
-                .tree = "a=123456789012345678901234567890 b=1e400" },
-        { "bools and null", "a = true\nb = false\nc = null\n", .tree = "a=true b=false c=null" },
-        { "number then dot comment", "a = 1 // .\n", .tree = "a=1" },
+        {"integers", "a = 0\nb = 42\nc = 007\n", .tree = "a=0 b=42 c=007"},
+        {"negative", "a = -1\nb = - 2\nc = -0\n", .tree = "a=-1 b=-2 c=-0"},
+        {"fractions", "a = 1.5\nb = -0.25\nc = 10.0\n", .tree = "a=1.5 b=-0.25 c=10.0"},
+        {"exponents", "a = 1e3\nb = 2.5E-3\nc = 1e+2\nd = 1.e5\n",
+                .tree = "a=1e3 b=2.5E-3 c=1e+2 d=1.e5"},
+        {"big numbers", "a = 123456789012345678901234567890\nb = 1e400\n",
+                .tree = "a=123456789012345678901234567890 b=1e400"},
+        {"bools and null", "a = true\nb = false\nc = null\n", .tree = "a=true b=false c=null"},
+        {"number then dot comment", "a = 1 // .\n", .tree = "a=1"},
         /* --- valid: tuples --- */
-        { "tuple", "a = [1, \"x\", true, null]\n", .tree = "a=[1,\"x\",true,null]" },
-        { "empty tuple", "a = []\nb = [\n]\n", .tree = "a=[] b=[]" },
-        { "tuple trailing comma", "a = [1, 2,]\n", .tree = "a=[1,2]" },
-        { "tuple multiline", "a = [\n  1,\n  2\n  ,3\n]\n", .tree = "a=[1,2,3]" },
-        { "tuple comments", "a = [ # c\n  1, // d\n  /* e */ 2,\n]\n", .tree = "a=[1,2]" },
-        { "nested tuples", "a = [[1, [2]], [], [[]]]\n", .tree = "a=[[1,[2]],[],[[]]]" },
+        {"tuple", "a = [1, \"x\", true, null]\n", .tree = "a=[1,\"x\",true,null]"},
+        {"empty tuple", "a = []\nb = [\n]\n", .tree = "a=[] b=[]"},
+        {"tuple trailing comma", "a = [1, 2,]\n", .tree = "a=[1,2]"},
+        {"tuple multiline", "a = [\n  1,\n  2\n  ,3\n]\n", .tree = "a=[1,2,3]"},
+        {"tuple comments", "a = [ # c\n  1, // d\n  /* e */ 2,\n]\n", .tree = "a=[1,2]"},
+        {"nested tuples", "a = [[1, [2]], [], [[]]]\n", .tree = "a=[[1,[2]],[],[[]]]"},
         /* --- valid: objects --- */
-        { "object equals", "a = { x = 1, y = 2 }\n", .tree = "a={x=1,y=2}" },
-        { "object colon", "a = { x: 1, \"y\": 2 }\n", .tree = "a={x=1,\"y\"=2}" },
-        { "object newlines", "a = {\n  x = 1\n  y = 2\n}\n", .tree = "a={x=1,y=2}" },
-        { "object comma and newline", "a = {\n  x = 1,\n  y = 2,\n}\n", .tree = "a={x=1,y=2}" },
-        { "object quoted keys", "a = { \"with space\" = 1, \"é\" = 2 }\n",
-                .tree = "a={\"with space\"=1,\"é\"=2}" },
-        { "object nested", "a = { b = { c = { d = [1, { e = null }] } } }\n",
-                .tree = "a={b={c={d=[1,{e=null}]}}}" },
-        { "empty object", "a = {}\nb = {\n}\n", .tree = "a={} b={}" },
-        { "object keyword keys", "a = { true = 1, null = 2, for = 3 }\n",
-                .tree = "a={true=1,null=2,for=3}" },
-        { "object dash key", "a = { x-y = 1 }\n", .tree = "a={x-y=1}" },
+        {"object equals", "a = { x = 1, y = 2 }\n", .tree = "a={x=1,y=2}"},
+        {"object colon", "a = { x: 1, \"y\": 2 }\n", .tree = "a={x=1,\"y\"=2}"},
+        {"object newlines", "a = {\n  x = 1\n  y = 2\n}\n", .tree = "a={x=1,y=2}"},
+        {"object comma and newline", "a = {\n  x = 1,\n  y = 2,\n}\n", .tree = "a={x=1,y=2}"},
+        {"object quoted keys", "a = { \"with space\" = 1, \"é\" = 2 }\n",
+                .tree = "a={\"with space\"=1,\"é\"=2}"},
+        {"object nested", "a = { b = { c = { d = [1, { e = null }] } } }\n",
+                .tree = "a={b={c={d=[1,{e=null}]}}}"},
+        {"empty object", "a = {}\nb = {\n}\n", .tree = "a={} b={}"},
+        {"object keyword keys", "a = { true = 1, null = 2, for = 3 }\n",
+                .tree = "a={true=1,null=2,for=3}"},
+        {"object dash key", "a = { x-y = 1 }\n", .tree = "a={x-y=1}"},
 
         /* --- invalid: structure --- */
-        { "two attributes on one line", "a = 1 b = 2\n",
+        {"two attributes on one line", "a = 1 b = 2\n",
                 .errors = "1:7: two attributes on one line (\"a\" and \"b\"): put each on its own "
-                          "line\n" },
-        { "comma between attributes", "a = 1, b = 2\n",
-                .errors = "1:6: unexpected \",\" after the value of \"a\": attributes are separated "
-                          "by newlines\n" },
-        { "block comment is not a newline", "a = 1 /* x\n*/ b = 2\n",
+                          "line\n"},
+        {"comma between attributes", "a = 1, b = 2\n",
+                .errors =
+                        "1:6: unexpected \",\" after the value of \"a\": attributes are separated "
+                        "by newlines\n"},
+        {"block comment is not a newline", "a = 1 /* x\n*/ b = 2\n",
                 .errors = "2:4: two attributes on one line (\"a\" and \"b\"): put each on its own "
-                          "line\n" },
-        { "closing brace after value", "a {\n  b = 1 }\n",
-                .errors = "2:9: expected a newline after the value, found \"}\"\n" },
-        { "duplicate attribute", "x = 1\ny = 2\nx = 3\n",
-                .errors = "3:1: duplicate attribute \"x\" (first set at 1:1)\n" },
-        { "duplicate in block", "b {\n  x = 1\n  x = 2\n}\n",
-                .errors = "3:3: duplicate attribute \"x\" (first set at 2:3)\n" },
-        { "duplicate in one-line block", "b { x = 1  x = 2 }\n",
-                .errors = "1:12: duplicate attribute \"x\" (first set at 1:5)\n" },
-        { "duplicate object key", "a = { k = 1, \"k\" = 2 }\n",
-                .errors = "1:14: duplicate key \"k\" (first set at 1:7)\n" },
-        { "unterminated block", "a \"b\" {\n  c = 1\n",
-                .errors = "1:1: unterminated block \"a\": no \"}\" closes it\n" },
-        { "unterminated nested block", "a {\n  b {\n}\n",
-                .errors = "1:1: unterminated block \"a\": no \"}\" closes it\n" },
-        { "stray closing brace", "a = 1\n}\nb = 2\n",
-                .errors = "2:1: unexpected \"}\": no block to close\n" },
-        { "missing value", "a =\nb = 1\n", .errors = "1:4: expected a value, found end of line\n" },
-        { "missing value at eof", "a =", .errors = "1:4: expected a value, found end of file\n" },
-        { "name alone", "a\n", .errors = "1:2: expected \"=\" or \"{\" after \"a\", found end of line\n" },
-        { "brace on next line", "b\n{\n}\n",
+                          "line\n"},
+        {"closing brace after value", "a {\n  b = 1 }\n",
+                .errors = "2:9: expected a newline after the value of \"b\", found \"}\"\n"},
+        {"duplicate attribute", "x = 1\ny = 2\nx = 3\n",
+                .errors = "3:1: duplicate attribute \"x\" (first set at 1:1)\n"},
+        {"duplicate in block", "b {\n  x = 1\n  x = 2\n}\n",
+                .errors = "3:3: duplicate attribute \"x\" (first set at 2:3)\n"},
+        {"duplicate in one-line block", "b { x = 1  x = 2 }\n",
+                .errors = "1:12: duplicate attribute \"x\" (first set at 1:5)\n"},
+        {"duplicate object key", "a = { k = 1, \"k\" = 2 }\n",
+                .errors = "1:14: duplicate key \"k\" (first set at 1:7)\n"},
+        {"unterminated block", "a \"b\" {\n  c = 1\n",
+                .errors = "1:1: unterminated block \"a\": no \"}\" closes it\n"},
+        {"unterminated nested block", "a {\n  b {\n}\n",
+                .errors = "1:1: unterminated block \"a\": no \"}\" closes it\n"},
+        {"stray closing brace", "a = 1\n}\nb = 2\n",
+                .errors = "2:1: unexpected \"}\": no block to close\n"},
+        {"missing value", "a =\nb = 1\n", .errors = "1:4: expected a value, found end of line\n"},
+        {"missing value at eof", "a =", .errors = "1:4: expected a value, found end of file\n"},
+        {"name alone", "a\n",
+                .errors = "1:2: expected \"=\" or \"{\" after \"a\", found end of line\n"},
+        {"brace on next line", "b\n{\n}\n",
                 .errors = "1:2: expected \"=\" or \"{\" after \"b\", found end of line\n"
-                          "2:1: expected an attribute or block name, found \"{\"\n" },
-        { "labels then newline", "b \"x\"\n{\n}\n",
+                          "2:1: expected an attribute or block name, found \"{\"\n"},
+        {"labels then newline", "b \"x\"\n{\n}\n",
                 .errors = "1:6: the \"{\" of block \"b\" must be on the same line as its type\n"
-                          "2:1: expected an attribute or block name, found \"{\"\n" },
-        { "label then equals", "b \"x\" = 1\n",
-                .errors = "1:7: expected a label or \"{\" after block \"b\", found \"=\"\n" },
-        { "quoted name", "\"a\" = 1\n", .errors = "1:1: attribute and block names must not be quoted\n" },
-        { "number as name", "1 = 2\n", .errors = "1:1: expected an attribute or block name, found \"1\"\n" },
-        { "heredoc label", "b <<EOT\nx\nEOT\n{}\n",
+                          "2:1: expected an attribute or block name, found \"{\"\n"},
+        {"label then equals", "b \"x\" = 1\n",
+                .errors = "1:7: expected a label or \"{\" after block \"b\", found \"=\"\n"},
+        {"quoted name", "\"a\" = 1\n",
+                .errors = "1:1: attribute and block names must not be quoted\n"},
+        {"number as name", "1 = 2\n",
+                .errors = "1:1: expected an attribute or block name, found \"1\"\n"},
+        {"heredoc label", "b <<EOT\nx\nEOT\n{}\n",
                 .errors = "1:3: expected \"=\" or \"{\" after \"b\", found a heredoc\n"
-                          "4:1: expected an attribute or block name, found \"{\"\n" },
-        { "too many labels", "b 1 {}\nb a b c d e f g h i {}\n",
+                          "4:1: expected an attribute or block name, found \"{\"\n"},
+        {"too many labels", "b 1 {}\nb a b c d e f g h i {}\n",
                 .errors = "1:3: expected \"=\" or \"{\" after \"b\", found \"1\"\n"
-                          "2:19: block \"b\" has more than 8 labels\n" },
-        { "text after block", "a {} b = 1\n",
-                .errors = "1:6: expected a newline after the \"}\" of block \"a\", found \"b\"\n" },
-        { "brace after inner block", "a {\n  b {\n  } }\n",
-                .errors = "3:5: expected a newline after the \"}\" of block \"b\", found \"}\"\n" },
-        { "one-line commas", "n { a = 1, b = 2 }\n",
+                          "2:19: block \"b\" has more than 8 labels\n"},
+        {"text after block", "a {} b = 1\n",
+                .errors = "1:6: expected a newline after the \"}\" of block \"a\", found \"b\"\n"},
+        {"brace after inner block", "a {\n  b {\n  } }\n",
+                .errors = "3:5: expected a newline after the \"}\" of block \"b\", found \"}\"\n"},
+        {"one-line commas", "n { a = 1, b = 2 }\n",
                 .errors = "1:10: attributes in a one-line block are separated by spaces, not "
-                          "commas\n" },
-        { "one-line not closed", "n { a = 1\n}\nb = 2\n",
-                .errors = "1:10: one-line block \"n\" must be closed with \"}\" on the same line\n" },
-        { "one-line with block", "n { b {} }\n",
+                          "commas\n"},
+        {"one-line not closed", "n { a = 1\n}\nb = 2\n",
+                .errors =
+                        "1:10: one-line block \"n\" must be closed with \"}\" on the same line\n"},
+        {"one-line with block", "n { b {} }\n",
                 .errors = "1:5: a one-line block can only hold attributes: put block \"b\" on its "
-                          "own line\n" },
-        { "one-line bad start", "n { \"a\" = 1 }\n",
+                          "own line\n"},
+        {"one-line bad start", "n { \"a\" = 1 }\n",
                 .errors = "1:5: expected an attribute name in one-line block \"n\", found a quoted "
-                          "string\n" },
-        { "one-line missing equals", "n { a 1 }\n",
-                .errors = "1:7: expected \"=\" after \"a\", found \"1\"\n" },
-        { "errors on several lines", "a = 1 2\nb = [1 2]\nc = {d}\nok = 1\n",
-                .errors = "1:7: expected a newline after the value, found \"2\"\n"
+                          "string\n"},
+        {"one-line missing equals", "n { a 1 }\n",
+                .errors = "1:7: expected \"=\" after \"a\", found \"1\"\n"},
+        {"errors on several lines", "a = 1 2\nb = [1 2]\nc = {d}\nok = 1\n",
+                .errors = "1:7: expected a newline after the value of \"a\", found \"2\"\n"
                           "2:8: expected \",\" or \"]\" after a tuple item, found \"2\"\n"
-                          "3:7: expected \"=\" or \":\" after the object key, found \"}\"\n" },
+                          "3:7: expected \"=\" or \":\" after the object key, found \"}\"\n"},
         /* --- invalid: expressions --- */
-        { "reference", "a = foo\n",
-                .errors = "1:5: reference \"foo\" is not supported (quote it to make a string)\n" },
-        { "traversal", "a = var.x\n",
-                .errors = "1:5: reference \"var\" is not supported (quote it to make a string)\n" },
-        { "function call", "a = max(1, 2)\n", .errors = "1:5: function call \"max()\" is not supported\n" },
-        { "namespaced function", "a = p::f(1)\n", .errors = "1:5: function call \"p()\" is not supported\n" },
-        { "interpolation", "a = \"x${y}z\"\n",
-                .errors = "1:7: template interpolation \"${\" is not supported (write \"$${\" for a "
-                          "literal \"${\")\n" },
-        { "directive", "a = \"%{ if x }y%{ endif }\"\n",
+        {"reference", "a = foo\n",
+                .errors = "1:5: reference \"foo\" is not supported (quote it to make a string)\n"},
+        {"traversal", "a = var.x\n",
+                .errors = "1:5: reference \"var\" is not supported (quote it to make a string)\n"},
+        {"function call", "a = max(1, 2)\n",
+                .errors = "1:5: function call \"max()\" is not supported\n"},
+        {"namespaced function", "a = p::f(1)\n",
+                .errors = "1:5: function call \"p()\" is not supported\n"},
+        {"interpolation", "a = \"x${y}z\"\n",
+                .errors =
+                        "1:7: template interpolation \"${\" is not supported (write \"$${\" for a "
+                        "literal \"${\")\n"},
+        {"directive", "a = \"%{ if x }y%{ endif }\"\n",
                 .errors = "1:6: template directive \"%{\" is not supported (write \"%%{\" for a "
                           "literal \"%{\")\n"
                           "1:16: template directive \"%{\" is not supported (write \"%%{\" for a "
-                          "literal \"%{\")\n" },
-        { "interpolation in heredoc", "a = <<EOT\n  ${x}\nEOT\n",
-                .errors = "2:3: template interpolation \"${\" is not supported (write \"$${\" for a "
-                          "literal \"${\")\n" },
-        { "interpolation in label", "b \"${x}\" {}\n",
-                .errors = "1:4: template interpolation \"${\" is not supported (write \"$${\" for a "
-                          "literal \"${\")\n" },
-        { "binary operator", "a = 1 + 2\n", .errors = "1:7: operator \"+\" is not supported\n" },
-        { "comparison", "a = 1 >= 2\n", .errors = "1:7: operator \">=\" is not supported\n" },
-        { "logical", "a = true && false\n", .errors = "1:10: operator \"&&\" is not supported\n" },
-        { "subtraction", "a = 3 - 1\n", .errors = "1:7: operator \"-\" is not supported\n" },
-        { "negation", "a = !true\n", .errors = "1:5: operator \"!\" is not supported\n" },
-        { "minus reference", "a = -x\n",
-                .errors = "1:5: operator \"-\" is not supported (only before a number)\n" },
-        { "conditional", "a = true ? 1 : 2\n",
-                .errors = "1:10: conditional expression (\"? :\") is not supported\n" },
-        { "parentheses", "a = (1)\n", .errors = "1:5: parentheses are not supported\n" },
-        { "for tuple", "a = [for x in y : x]\n", .errors = "1:6: for expression is not supported\n" },
-        { "for object", "a = {for k, v in m : k => v}\n",
-                .errors = "1:6: for expression is not supported\n" },
-        { "index", "a = [1, 2][0]\n",
-                .errors = "1:11: index or attribute access (\"[\") is not supported\n" },
-        { "attribute access", "a = {b = 1}.b\n",
-                .errors = "1:12: index or attribute access (\".\") is not supported\n" },
-        { "splat", "a = [1][*]\n", .errors = "1:8: index or attribute access (\"[\") is not supported\n" },
-        { "operator in tuple", "a = [1, 2 * 3]\nb = 1\n",
-                .errors = "1:11: operator \"*\" is not supported\n" },
-        { "operator in object", "a = { x = 1 % 2 }\n", .errors = "1:13: operator \"%\" is not supported\n" },
-        { "reference in tuple", "a = [x, y]\n",
-                .errors = "1:6: reference \"x\" is not supported (quote it to make a string)\n" },
-        { "number object key", "a = { 1 = 2 }\n",
-                .errors = "1:7: expected an object key (a name or a quoted string), found \"1\"\n" },
-        { "parenthesized key", "a = { (k) = 2 }\n", .errors = "1:7: parentheses are not supported\n" },
-        { "one error per attribute", "a = [foo, bar]\nb = x + y\n",
+                          "literal \"%{\")\n"},
+        {"interpolation in heredoc", "a = <<EOT\n  ${x}\nEOT\n",
+                .errors =
+                        "2:3: template interpolation \"${\" is not supported (write \"$${\" for a "
+                        "literal \"${\")\n"},
+        {"interpolation in label", "b \"${x}\" {}\n",
+                .errors =
+                        "1:4: template interpolation \"${\" is not supported (write \"$${\" for a "
+                        "literal \"${\")\n"},
+        {"binary operator", "a = 1 + 2\n", .errors = "1:7: operator \"+\" is not supported\n"},
+        {"comparison", "a = 1 >= 2\n", .errors = "1:7: operator \">=\" is not supported\n"},
+        {"logical", "a = true && false\n", .errors = "1:10: operator \"&&\" is not supported\n"},
+        {"subtraction", "a = 3 - 1\n", .errors = "1:7: operator \"-\" is not supported\n"},
+        {"negation", "a = !true\n", .errors = "1:5: operator \"!\" is not supported\n"},
+        {"minus reference", "a = -x\n",
+                .errors = "1:5: operator \"-\" is not supported (only before a number)\n"},
+        {"conditional", "a = true ? 1 : 2\n",
+                .errors = "1:10: conditional expression (\"? :\") is not supported\n"},
+        {"parentheses", "a = (1)\n", .errors = "1:5: parentheses are not supported\n"},
+        {"for tuple", "a = [for x in y : x]\n", .errors = "1:6: for expression is not supported\n"},
+        {"for object", "a = {for k, v in m : k => v}\n",
+                .errors = "1:6: for expression is not supported\n"},
+        {"index", "a = [1, 2][0]\n",
+                .errors = "1:11: index or attribute access (\"[\") is not supported\n"},
+        {"attribute access", "a = {b = 1}.b\n",
+                .errors = "1:12: index or attribute access (\".\") is not supported\n"},
+        {"splat", "a = [1][*]\n",
+                .errors = "1:8: index or attribute access (\"[\") is not supported\n"},
+        {"operator in tuple", "a = [1, 2 * 3]\nb = 1\n",
+                .errors = "1:11: operator \"*\" is not supported\n"},
+        {"operator in object", "a = { x = 1 % 2 }\n",
+                .errors = "1:13: operator \"%\" is not supported\n"},
+        {"reference in tuple", "a = [x, y]\n",
+                .errors = "1:6: reference \"x\" is not supported (quote it to make a string)\n"},
+        {"number object key", "a = { 1 = 2 }\n",
+                .errors = "1:7: expected an object key (a name or a quoted string), found \"1\"\n"},
+        {"parenthesized key", "a = { (k) = 2 }\n",
+                .errors = "1:7: parentheses are not supported\n"},
+        {"one error per attribute", "a = [foo, bar]\nb = x + y\n",
                 .errors = "1:6: reference \"foo\" is not supported (quote it to make a string)\n"
-                          "2:5: reference \"x\" is not supported (quote it to make a string)\n" },
+                          "2:5: reference \"x\" is not supported (quote it to make a string)\n"},
         /* --- invalid: lexical --- */
-        { "bad escape", "a = \"\\q\"\n", .errors = "1:6: invalid escape sequence \"\\q\"\n" },
-        { "short unicode escape", "a = \"\\u12x\"\n",
-                .errors = "1:6: invalid escape sequence \"\\u12\": expected 4 hexadecimal digits\n" },
-        { "short long escape", "a = \"\\U0001F6\"\n",
-                .errors = "1:6: invalid escape sequence \"\\U0001F6\": expected 8 hexadecimal digits\n" },
-        { "surrogate escape", "a = \"\\uD800\"\n",
-                .errors = "1:6: invalid escape sequence \"\\uD800\": not a Unicode character\n" },
-        { "escape beyond unicode", "a = \"\\U00110000\"\n",
-                .errors = "1:6: invalid escape sequence \"\\U00110000\": not a Unicode character\n" },
-        { "backslash at end of line", "a = \"x\\\nb = 1\n",
+        {"bad escape", "a = \"\\q\"\n", .errors = "1:6: invalid escape sequence \"\\q\"\n"},
+        {"short unicode escape", "a = \"\\u12x\"\n",
+                .errors =
+                        "1:6: invalid escape sequence \"\\u12\": expected 4 hexadecimal digits\n"},
+        {"short long escape", "a = \"\\U0001F6\"\n",
+                .errors = "1:6: invalid escape sequence \"\\U0001F6\": expected 8 hexadecimal "
+                          "digits\n"},
+        {"surrogate escape", "a = \"\\uD800\"\n",
+                .errors = "1:6: invalid escape sequence \"\\uD800\": not a Unicode character\n"},
+        {"escape beyond unicode", "a = \"\\U00110000\"\n",
+                .errors =
+                        "1:6: invalid escape sequence \"\\U00110000\": not a Unicode character\n"},
+        {"backslash at end of line", "a = \"x\\\nb = 1\n",
                 .errors = "1:5: unterminated string: no closing quote on this line\n"
-                          "1:7: invalid escape sequence: \"\\\" at the end of the line\n" },
-        { "several bad escapes", "a = \"\\a \\b\"\nb = \"\\c\"\n",
+                          "1:7: invalid escape sequence: \"\\\" at the end of the line\n"},
+        {"several bad escapes", "a = \"\\a \\b\"\nb = \"\\c\"\n",
                 .errors = "1:6: invalid escape sequence \"\\a\"\n"
                           "1:9: invalid escape sequence \"\\b\"\n"
-                          "2:6: invalid escape sequence \"\\c\"\n" },
-        { "unterminated string", "a = \"abc\nb = 1\n",
-                .errors = "1:5: unterminated string: no closing quote on this line\n" },
-        { "unterminated string at eof", "a = \"abc",
-                .errors = "1:5: unterminated string: no closing quote on this line\n" },
-        { "unterminated heredoc", "a = <<EOT\nx\n",
-                .errors = "1:5: unterminated heredoc: no line \"EOT\" closes it\n" },
-        { "heredoc without newline", "a = <<EOT x\n",
-                .errors = "1:5: heredoc introducer \"<<EOT\" must be followed by a newline\n" },
-        { "unterminated comment", "a = 1\n/* never\nclosed\n",
-                .errors = "2:1: unterminated comment: no \"*/\" closes it\n" },
-        { "unterminated tuple", "a = [1, 2\n",
-                .errors = "1:5: unterminated tuple: no \"]\" closes it\n" },
-        { "unterminated object", "a = { b = 1\n",
-                .errors = "1:5: unterminated object: no \"}\" closes it\n" },
-        { "invalid utf8 in string", "a = \"x\xff\"\nb = \"\xc3\x28\"\n",
-                .errors = "1:7: invalid UTF-8 (byte 0xFF)\n2:6: invalid UTF-8 (byte 0xC3)\n" },
-        { "invalid utf8 in comment", "# \xe2\x82\n",
-                .errors = "1:3: invalid UTF-8 (byte 0xE2)\n1:4: invalid UTF-8 (byte 0x82)\n" },
-        { "overlong utf8", "a = \"\xc0\xaf\"\n",
-                .errors = "1:6: invalid UTF-8 (byte 0xC0)\n1:7: invalid UTF-8 (byte 0xAF)\n" },
-        { "utf8 surrogate bytes", "a = \"\xed\xa0\x80\"\n",
+                          "2:6: invalid escape sequence \"\\c\"\n"},
+        {"unterminated string", "a = \"abc\nb = 1\n",
+                .errors = "1:5: unterminated string: no closing quote on this line\n"},
+        {"unterminated string at eof", "a = \"abc",
+                .errors = "1:5: unterminated string: no closing quote on this line\n"},
+        {"unterminated heredoc", "a = <<EOT\nx\n",
+                .errors = "1:5: unterminated heredoc: no line \"EOT\" closes it\n"},
+        {"heredoc without newline", "a = <<EOT x\n",
+                .errors = "1:5: heredoc introducer \"<<EOT\" must be followed by a newline\n"},
+        {"unterminated comment", "a = 1\n/* never\nclosed\n",
+                .errors = "2:1: unterminated comment: no \"*/\" closes it\n"},
+        {"unterminated tuple", "a = [1, 2\n",
+                .errors = "1:5: unterminated tuple: no \"]\" closes it\n"},
+        {"unterminated object", "a = { b = 1\n",
+                .errors = "1:5: unterminated object: no \"}\" closes it\n"},
+        {"invalid utf8 in string", "a = \"x\xff\"\nb = \"\xc3\x28\"\n",
+                .errors = "1:7: invalid UTF-8 (byte 0xFF)\n2:6: invalid UTF-8 (byte 0xC3)\n"},
+        {"invalid utf8 in comment", "# \xe2\x82\n",
+                .errors = "1:3: invalid UTF-8 (byte 0xE2)\n1:4: invalid UTF-8 (byte 0x82)\n"},
+        {"overlong utf8", "a = \"\xc0\xaf\"\n",
+                .errors = "1:6: invalid UTF-8 (byte 0xC0)\n1:7: invalid UTF-8 (byte 0xAF)\n"},
+        {"utf8 surrogate bytes", "a = \"\xed\xa0\x80\"\n",
                 .errors = "1:6: invalid UTF-8 (byte 0xED)\n1:7: invalid UTF-8 (byte 0xA0)\n"
-                          "1:8: invalid UTF-8 (byte 0x80)\n" },
-        { "invalid utf8 outside strings", "a = 1\n\xff = 2\n", .errors = "2:1: invalid UTF-8 (byte 0xFF)\n" },
-        { "columns count characters", "a = \"é😀\" \"x\"\n",
-                .errors = "1:10: expected a newline after the value, found a quoted string\n" },
-        { "column after multibyte comment", "/* é */ x\n",
-                .errors = "1:10: expected \"=\" or \"{\" after \"x\", found end of line\n" },
-        { "non-ascii name", "é = 1\n", .errors = "1:1: unexpected character \"é\" (U+00E9)\n" },
-        { "curly quotes", "a = “x”\n",
-                .errors = "1:5: unexpected character \"“\" (U+201C) (use straight double quotes)\n"
-                          "1:7: unexpected character \"”\" (U+201D) (use straight double quotes)\n" },
-        { "single quotes", "a = 'x'\n",
+                          "1:8: invalid UTF-8 (byte 0x80)\n"},
+        {"invalid utf8 outside strings", "a = 1\n\xff = 2\n",
+                .errors = "2:1: invalid UTF-8 (byte 0xFF)\n"},
+        {"columns count characters", "a = \"é😀\" \"x\"\n",
+                .errors = "1:10: expected a newline after the value of \"a\", found a quoted "
+                          "string\n"},
+        {"column after multibyte comment", "/* é */ x\n",
+                .errors = "1:10: expected \"=\" or \"{\" after \"x\", found end of line\n"},
+        {"non-ascii name", "é = 1\n", .errors = "1:1: unexpected character \"é\" (U+00E9)\n"},
+        {"curly quotes", "a = “x”\n",
+                .errors =
+                        "1:5: unexpected character \"“\" (U+201C) (use straight double quotes)\n"
+                        "1:7: unexpected character \"”\" (U+201D) (use straight double quotes)\n"},
+        {"single quotes", "a = 'x'\n",
                 .errors = "1:5: unexpected character \"'\" (strings use double quotes)\n"
-                          "1:7: unexpected character \"'\" (strings use double quotes)\n" },
-        { "control character", "a = 1\x01\n", .errors = "1:6: unexpected character U+0001\n" },
-        { "semicolon", "a = 1;\n", .errors = "1:6: unexpected character \";\"\n" },
-        { "lone carriage return", "a = 1\rb = 2\n",
+                          "1:7: unexpected character \"'\" (strings use double quotes)\n"},
+        {"control character", "a = 1\x01\n", .errors = "1:6: unexpected character U+0001\n"},
+        {"semicolon", "a = 1;\n", .errors = "1:6: unexpected character \";\"\n"},
+        {"lone carriage return", "a = 1\rb = 2\n",
                 .errors = "1:6: unexpected carriage return (U+000D) without a newline\n"
                           "1:7: two attributes on one line (\"a\" and \"b\"): put each on its own "
-                          "line\n" },
-        { "invalid numbers", "a = 1.2.3\nb = 1e\nc = 0x10\nd = 1_000\n",
+                          "line\n"},
+        {"invalid numbers", "a = 1.2.3\nb = 1e\nc = 0x10\nd = 1_000\n",
                 .errors = "1:5: invalid number \"1.2.3\"\n2:5: invalid number \"1e\"\n"
-                          "3:5: invalid number \"0x10\"\n4:5: invalid number \"1_000\"\n" },
-        { "leading dot", "a = .5\n", .errors = "1:5: expected a value, found \".\"\n" },
-        { "trailing dot", "a = 1.\n",
-                .errors = "1:6: index or attribute access (\".\") is not supported\n" },
-        { "plus sign", "a = +1\n", .errors = "1:5: expected a value, found \"+\"\n" },
-        { "nul byte", "a = 1\n\0\n", 8, .errors = "2:1: unexpected character U+0000\n" },
-        { "raw nul in string", "a = \"x\0y\"\n", 10, .tree = "a=\"x\\x00y\"" },
+                          "3:5: invalid number \"0x10\"\n4:5: invalid number \"1_000\"\n"},
+        {"leading dot", "a = .5\n", .errors = "1:5: expected a value, found \".\"\n"},
+        {"trailing dot", "a = 1.\n",
+                .errors = "1:6: index or attribute access (\".\") is not supported\n"},
+        {"plus sign", "a = +1\n", .errors = "1:5: expected a value, found \"+\"\n"},
+        {"nul byte", "a = 1\n\0\n", 8, .errors = "2:1: unexpected character U+0000\n"},
+        {"raw nul in string", "a = \"x\0y\"\n", 10, .tree = "a=\"x\\x00y\""},
 };
 
 /* Checks one case; prints what differs and returns false on a mismatch, so
@@ -487,15 +510,16 @@ static struct fl_hcl_file *parse_ok(const char *text) {
         return f;
 }
 
-static void assert_pos(const struct fl_hcl_pos *p, unsigned line, unsigned column, unsigned offset) {
+static void assert_pos(
+        const struct fl_hcl_pos *p, unsigned line, unsigned column, unsigned offset) {
         assert_int_equal(p->line, line);
         assert_int_equal(p->column, column);
         assert_int_equal(p->offset, offset);
 }
 
 static void test_positions_detail(void **state) {
-        const char *text = "x = -5\n"                    /* offsets 0..6 */
-                           "blk \"é\" lbl {\n"           /* 7.. ("é" is 2 bytes) */
+        const char *text = "x = -5\n"          /* offsets 0..6 */
+                           "blk \"é\" lbl {\n" /* 7.. ("é" is 2 bytes) */
                            "  s = \"😀\"\n"
                            "  t = [1, { k = <<EOT\n"
                            "hi\n"
@@ -576,8 +600,8 @@ static void assert_string_tuple(const struct fl_hcl_value *v, size_t n, const ch
 static void test_seed_acl(void **state) {
         _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = parse_seed("coordinator-acl.hcl");
         const struct fl_hcl_block *sc, *r;
-        const char *all[] = { "/*" }, *metrics[] = { "/metrics" };
-        const char *admin[] = { "spiffe://example.com/worker-admin" };
+        const char *all[] = {"/*"}, *metrics[] = {"/metrics"};
+        const char *admin[] = {"spiffe://example.com/worker-admin"};
 
         assert_int_equal(f->body.n_attributes, 0);
         assert_int_equal(f->body.n_blocks, 1);
@@ -620,16 +644,15 @@ static void test_seed_acl(void **state) {
 }
 
 static void test_seed_constraints(void **state) {
-        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f =
-                parse_seed("workflow-constraints.hcl");
+        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = parse_seed("workflow-constraints.hcl");
         static const struct {
                 const char *kind, *value, *period;
                 int is_global; /* -1: absent */
                 unsigned line;
         } want[] = {
-                { "concurency", "1", "15m", -1, 8 },
-                { "maxExecution", "1", "1h", -1, 14 },
-                { "maxExecution", "3", "24h", 1, 20 },
+                {"concurency", "1", "15m", -1, 8},
+                {"maxExecution", "1", "1h", -1, 14},
+                {"maxExecution", "3", "24h", 1, 20},
         };
 
         assert_int_equal(f->body.n_attributes, 1);
@@ -664,38 +687,50 @@ static const struct {
         const char *json;
         const char *errors;
 } json_cases[] = {
-        { "", "{}", NULL },
-        { "a = 1\n", "{\n    \"a\": 1\n}", NULL },
-        { "b = 1\na = [1, \"x\"]\n", "{\n    \"a\": [\n        1,\n        \"x\"\n    ],\n    \"b\": 1\n}", NULL },
-        { "a = []\nb = {}\nc = null\n", "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": null\n}", NULL },
-        { "n = [1.50, -0, 1e3, 2.5e-3, 007, 1.e2, -0.0, 0.000]\n",
-                "{\n    \"n\": [\n        1.5,\n        -0,\n        1000,\n        0.0025,\n        7,\n"
-                "        100,\n        -0,\n        0\n    ]\n}", NULL },
-        { "n = 12345678901234567890123456789\n", "{\n    \"n\": 12345678901234567890123456789\n}", NULL },
-        { "n = 1e25\nm = 1.5e-12\n",
-                "{\n    \"m\": 0.0000000000015,\n    \"n\": 10000000000000000000000000\n}", NULL },
-        { "s = \"<a&b>\\u2028\\u0001\\t\\\"$${x}%%{y}\"\n",
-                "{\n    \"s\": \"\\u003ca\\u0026b\\u003e\\u2028\\u0001\\t\\\"$${x}%%{y}\"\n}", NULL },
-        { "b \"x\" \"y\" { q = 1 }\nb \"x\" \"z\" {}\nb \"x\" \"y\" { q = 2 }\n",
+        {"", "{}", NULL},
+        {"a = 1\n", "{\n    \"a\": 1\n}", NULL},
+        {"b = 1\na = [1, \"x\"]\n",
+                "{\n    \"a\": [\n        1,\n        \"x\"\n    ],\n    \"b\": 1\n}", NULL},
+        {"a = []\nb = {}\nc = null\n", "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": null\n}",
+                NULL},
+        {"n = [1.50, -0, 1e3, 2.5e-3, 007, 1.e2, -0.0, 0.000]\n",
+                "{\n    \"n\": [\n        1.5,\n        -0,\n        1000,\n        0.0025,\n      "
+                "  7,\n"
+                "        100,\n        -0,\n        0\n    ]\n}",
+                NULL},
+        {"n = 12345678901234567890123456789\n", "{\n    \"n\": 12345678901234567890123456789\n}",
+                NULL},
+        {"n = 1e25\nm = 1.5e-12\n",
+                "{\n    \"m\": 0.0000000000015,\n    \"n\": 10000000000000000000000000\n}", NULL},
+        {"s = \"<a&b>\\u2028\\u0001\\t\\\"$${x}%%{y}\"\n",
+                "{\n    \"s\": \"\\u003ca\\u0026b\\u003e\\u2028\\u0001\\t\\\"$${x}%%{y}\"\n}",
+                NULL},
+        {"b \"x\" \"y\" { q = 1 }\nb \"x\" \"z\" {}\nb \"x\" \"y\" { q = 2 }\n",
                 "{\n    \"b\": {\n        \"x\": {\n            \"y\": [\n                {\n"
                 "                    \"q\": 1\n                },\n                {\n"
                 "                    \"q\": 2\n                }\n            ],\n"
-                "            \"z\": [\n                {}\n            ]\n        }\n    }\n}", NULL },
-        { "a {}\na = 2\n", "{\n    \"a\": 2\n}", NULL },
-        { "o = { b = 1, \"a\" = 2, \"$${k}\" = 3 }\n",
-                "{\n    \"o\": {\n        \"$${k}\": 3,\n        \"a\": 2,\n        \"b\": 1\n    }\n}", NULL },
-        { "l \"$${x}\" {}\n", "{\n    \"l\": {\n        \"${x}\": [\n            {}\n        ]\n    }\n}", NULL },
-        { "h = <<-EOT\n  x\n  EOT\n", "{\n    \"h\": \"x\\n\"\n}", NULL },
-        { "a {}\na \"x\" {}\n", NULL,
-                "2:1: cannot convert to JSON: block \"a\" has 1 label here but 0 at 1:1\n" },
-        { "a \"x\" \"y\" {}\na \"x\" {}\n", NULL,
-                "2:1: cannot convert to JSON: block \"a\" has 1 label here but 2 at 1:1\n" },
-        { "a = 1\nb {\n  c {}\n  c x {}\n}\nb = 2\n", NULL,
-                "4:3: cannot convert to JSON: block \"c\" has 1 label here but 0 at 3:3\n" },
-        { "n = 1e5000\n", NULL, "1:5: number \"1e5000\" is too large or too small to print exactly\n" },
-        { "n = 1234567890123456789012345678901234567890123456789012345678901234567890123456789"
-          "01234567890123456789012345678901234567890123456789012345678901234567890123456789\n",
-                NULL, "1:5: number has more than 150 significant digits: hcl2json would round it\n" },
+                "            \"z\": [\n                {}\n            ]\n        }\n    }\n}",
+                NULL},
+        {"a {}\na = 2\n", "{\n    \"a\": 2\n}", NULL},
+        {"o = { b = 1, \"a\" = 2, \"$${k}\" = 3 }\n",
+                "{\n    \"o\": {\n        \"$${k}\": 3,\n        \"a\": 2,\n        \"b\": 1\n    "
+                "}\n}",
+                NULL},
+        {"l \"$${x}\" {}\n",
+                "{\n    \"l\": {\n        \"${x}\": [\n            {}\n        ]\n    }\n}", NULL},
+        {"h = <<-EOT\n  x\n  EOT\n", "{\n    \"h\": \"x\\n\"\n}", NULL},
+        {"a {}\na \"x\" {}\n", NULL,
+                "2:1: cannot convert to JSON: block \"a\" has 1 label here but 0 at 1:1\n"},
+        {"a \"x\" \"y\" {}\na \"x\" {}\n", NULL,
+                "2:1: cannot convert to JSON: block \"a\" has 1 label here but 2 at 1:1\n"},
+        {"a = 1\nb {\n  c {}\n  c x {}\n}\nb = 2\n", NULL,
+                "4:3: cannot convert to JSON: block \"c\" has 1 label here but 0 at 3:3\n"},
+        {"n = 1e5000\n", NULL,
+                "1:5: number \"1e5000\" is too large or too small to print exactly\n"},
+        {"n = 1234567890123456789012345678901234567890123456789012345678901234567890123456789"
+         "01234567890123456789012345678901234567890123456789012345678901234567890123456789\n",
+                NULL,
+                "1:5: number has more than 150 significant digits: hcl2json would round it\n"},
 };
 
 static void test_json(void **state) {
@@ -729,7 +764,8 @@ static void test_value_to_json(void **state) {
 
         assert_int_equal(fl_hcl_value_to_json(attr(&f->body, "p"), &j), 0);
         s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-        assert_string_equal(s, "{\"big\":1e30,\"k\":{},\"l\":[true,null],\"n\":3,\"r\":1.5,\"s\":\"${x}\"}");
+        assert_string_equal(
+                s, "{\"big\":1e30,\"k\":{},\"l\":[true,null],\"n\":3,\"r\":1.5,\"s\":\"${x}\"}");
         free(s);
         json_decref(j);
         assert_int_equal(fl_hcl_value_to_json(attr(&f->body, "inf"), &inf), -ERANGE);
@@ -742,30 +778,30 @@ static void test_number_int64(void **state) {
                 int r;
                 int64_t v;
         } cases[] = {
-                { "0", 0, 0 },
-                { "-0", 0, 0 },
-                { "42", 0, 42 },
-                { "-42", 0, -42 },
-                { "007", 0, 7 },
-                { "1e3", 0, 1000 },
-                { "1.5e1", 0, 15 },
-                { "2.000", 0, 2 },
-                { "1500e-2", 0, 15 },
-                { "0.0e99999", 0, 0 },
-                { "9223372036854775807", 0, INT64_MAX },
-                { "-9223372036854775808", 0, INT64_MIN },
-                { "9223372036854775808", -ERANGE, 0 },
-                { "-9223372036854775809", -ERANGE, 0 },
-                { "1e19", -ERANGE, 0 },
-                { "1e999999999", -ERANGE, 0 },
-                { "1.5", -EDOM, 0 },
-                { "1e-1", -EDOM, 0 },
-                { "100000000000000000000.5", -EDOM, 0 },
-                { "12345678901234567890123", -ERANGE, 0 },
+                {"0", 0, 0},
+                {"-0", 0, 0},
+                {"42", 0, 42},
+                {"-42", 0, -42},
+                {"007", 0, 7},
+                {"1e3", 0, 1000},
+                {"1.5e1", 0, 15},
+                {"2.000", 0, 2},
+                {"1500e-2", 0, 15},
+                {"0.0e99999", 0, 0},
+                {"9223372036854775807", 0, INT64_MAX},
+                {"-9223372036854775808", 0, INT64_MIN},
+                {"9223372036854775808", -ERANGE, 0},
+                {"-9223372036854775809", -ERANGE, 0},
+                {"1e19", -ERANGE, 0},
+                {"1e999999999", -ERANGE, 0},
+                {"1.5", -EDOM, 0},
+                {"1e-1", -EDOM, 0},
+                {"100000000000000000000.5", -EDOM, 0},
+                {"12345678901234567890123", -ERANGE, 0},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                struct fl_hcl_value v = { .type = FL_HCL_NUMBER, .number.text = cases[i].text };
+                struct fl_hcl_value v = {.type = FL_HCL_NUMBER, .number.text = cases[i].text};
                 int64_t x = 12345;
                 int r = fl_hcl_number_int64(&v, &x);
 
@@ -773,14 +809,14 @@ static void test_number_int64(void **state) {
                         fail_msg("%s: got %d, expected %d", cases[i].text, r, cases[i].r);
                 assert_true(x == (r == 0 ? cases[i].v : 12345));
         }
-        struct fl_hcl_value s = { .type = FL_HCL_STRING };
+        struct fl_hcl_value s = {.type = FL_HCL_STRING};
         int64_t x;
         assert_int_equal(fl_hcl_number_int64(&s, &x), -EINVAL);
 }
 
 static void test_number_values(void **state) {
-        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f =
-                parse_ok("a = 0.1\nb = -2.5e-3\nc = 1e400\nd = 9007199254740993\ne = 123456789012345\n");
+        _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *f = parse_ok(
+                "a = 0.1\nb = -2.5e-3\nc = 1e400\nd = 9007199254740993\ne = 123456789012345\n");
 
         assert_true(attr(&f->body, "a")->number.value == 0.1);
         assert_true(attr(&f->body, "b")->number.value == -2.5e-3);
@@ -942,7 +978,8 @@ static void test_diags_print(void **state) {
         f = open_memstream(&buf, &len);
         assert_int_equal(fl_diags_print(d, f), 0);
         fclose(f);
-        assert_true(strncmp(buf, "x.hcl:1:9: first\nx.hcl:3:4: bad thing\ny.hcl:1:1: e\n", 51) == 0);
+        assert_true(
+                strncmp(buf, "x.hcl:1:9: first\nx.hcl:3:4: bad thing\ny.hcl:1:1: e\n", 51) == 0);
         assert_non_null(strstr(buf, "\n... and 1 more problems not shown\n"));
         free(buf);
         assert_null(fl_diags_free(NULL));

@@ -63,7 +63,8 @@ static int parse_even(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         int64_t i;
 
         if (fl_hcl_number_int64(v, &i) < 0 || i % 2 != 0)
-                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be an even number", spec->name);
+                return fl_hcl_decoder_error(
+                        d, &v->pos, "\"%s\" must be an even number", spec->name);
         *(int64_t *) field = i;
         return 0;
 }
@@ -126,8 +127,8 @@ static const struct fl_hcl_attr_spec rule_attrs[] = {
 static const struct fl_hcl_block_spec rule_blocks[] = {
         FL_HCL_BLOCK_ONE("limits", struct rule, limits, &limits_schema, 0),
         FL_HCL_BLOCK_REPEATED("source", struct rule, sources, n_sources, &source_schema,
-                FL_HCL_UNIQUE_LABELS, .labels = { "kind" },
-                .label_offsets = { offsetof(struct source, kind) }),
+                FL_HCL_UNIQUE_LABELS, .labels = {"kind"},
+                .label_offsets = {offsetof(struct source, kind)}),
         {},
 };
 static const struct fl_hcl_schema rule_schema = {
@@ -157,9 +158,9 @@ static const struct fl_hcl_attr_spec config_attrs[] = {
 };
 static const struct fl_hcl_block_spec config_blocks[] = {
         FL_HCL_BLOCK_REPEATED("rule", struct config, rules, n_rules, &rule_schema,
-                FL_HCL_UNIQUE_LABELS, .labels = { "name" },
-                .label_offsets = { offsetof(struct rule, name) }),
-        FL_HCL_BLOCK_HANDLER("other", other_block, 0, .labels = { "a", "b" }),
+                FL_HCL_UNIQUE_LABELS, .labels = {"name"},
+                .label_offsets = {offsetof(struct rule, name)}),
+        FL_HCL_BLOCK_HANDLER("other", other_block, 0, .labels = {"a", "b"}),
         {},
 };
 static const struct fl_hcl_schema config_schema = {
@@ -223,9 +224,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r = fl_hcl_to_json_text(f, diags, &json, &len);
         if (r == 0) {
                 json_error_t err;
-                json_t *j = json_loadb(json, len, JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &err);
+                json_t *j = json_loadb(json, len,
+                        JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &err);
                 /* jansson's own limits: doubles and NUL-free keys */
-                if (!j && !strstr(err.text, "overflow") && !strstr(err.text, "NUL byte in object key"))
+                if (!j && !strstr(err.text, "overflow") &&
+                        !strstr(err.text, "NUL byte in object key"))
                         abort();
                 json_decref(j);
                 free(json);
