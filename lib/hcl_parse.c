@@ -481,8 +481,11 @@ static int parse_object(struct parser *p, struct fl_hcl_value *ret) {
                         r = -EINVAL;
                         goto done;
                 case TOK_IDENT:
-                        if (first && tok_is(&p->tok, "for") && peek(p)->type == TOK_IDENT) {
-                                error_at(p, &p->tok.pos, "for expression is not supported");
+                        /* as in HCL, a leading bare "for" starts a for expression */
+                        if (first && tok_is(&p->tok, "for")) {
+                                error_at(p, &p->tok.pos,
+                                        "for expression is not supported (quote \"for\" to use it "
+                                        "as a key)");
                                 r = -EINVAL;
                                 goto fail;
                         }

@@ -352,7 +352,11 @@ static const struct parse_case parse_cases[] = {
         {"parentheses", "a = (1)\n", .errors = "1:5: parentheses are not supported\n"},
         {"for tuple", "a = [for x in y : x]\n", .errors = "1:6: for expression is not supported\n"},
         {"for object", "a = {for k, v in m : k => v}\n",
-                .errors = "1:6: for expression is not supported\n"},
+                .errors = "1:6: for expression is not supported (quote \"for\" to use it as a "
+                          "key)\n"},
+        {"for as first key", "a = { for = 1 }\n",
+                .errors = "1:7: for expression is not supported (quote \"for\" to use it as a "
+                          "key)\n"},
         {"index", "a = [1, 2][0]\n",
                 .errors = "1:11: index or attribute access (\"[\") is not supported\n"},
         {"attribute access", "a = {b = 1}.b\n",
