@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "hcl.h"
+#include "hcl_internal.h"
 
 struct fl_hcl_file *fl_hcl_file_free(struct fl_hcl_file *f) {
         if (f)
@@ -174,4 +175,53 @@ int fl_hcl_number_int64(const struct fl_hcl_value *v, int64_t *ret) {
                 *ret = (int64_t) x;
         }
         return 0;
+}
+
+const char *fl_hcl_quote(const char *s, size_t len, char *buf) {
+        static const char hex[] = "0123456789abcdef";
+        size_t out = 0, chars = 0, i = 0;
+
+        buf[out++] = '"';
+        while (i < len) {
+                unsigned char c = (unsigned char) s[i];
+                uint32_t cp;
+                size_t n;
+
+                if (chars == 64) {
+                        memcpy(buf + out, "...", 3);
+                        out += 3;
+                        break;
+                }
+                chars++;
+                if (c == '"' || c == '\\') {
+                        buf[out++] = '\\';
+                        buf[out++] = (char) c;
+                        i++;
+                } else if (c == '\n' || c == '\r' || c == '\t') {
+                        buf[out++] = '\\';
+                        buf[out++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+                        i++;
+                } else if (c < 0x20 || c == 0x7F) {
+                        memcpy(buf + out, "\\u00", 4);
+                        buf[out + 4] = hex[c >> 4];
+                        buf[out + 5] = hex[c & 0xF];
+                        out += 6;
+                        i++;
+                } else if (c < 0x80) {
+                        buf[out++] = (char) c;
+                        i++;
+                } else if ((n = fl_utf8_decode((const unsigned char *) s + i,
+                                    (const unsigned char *) s + len, &cp)) > 0) {
+                        memcpy(buf + out, s + i, n);
+                        out += n;
+                        i += n;
+                } else {
+                        memcpy(buf + out, "\\ufffd", 6);
+                        out += 6;
+                        i++;
+                }
+        }
+        buf[out++] = '"';
+        buf[out] = '\0';
+        return buf;
 }

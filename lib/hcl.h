@@ -175,3 +175,12 @@ const char *fl_hcl_type_name(enum fl_hcl_type type);
  * Returns 0, -EDOM when it has a fractional part, -ERANGE when it does not
  * fit in int64_t, -EINVAL when `v` is not a number. */
 int fl_hcl_number_int64(const struct fl_hcl_value *v, int64_t *ret);
+
+/* Room for any fl_hcl_quote() result. */
+#define FL_HCL_QUOTE_SIZE 400
+
+/* Writes `len` bytes of `s` into `buf` (at least FL_HCL_QUOTE_SIZE bytes) as
+ * a double-quoted string fit for a one-line message: quotes, backslashes and
+ * control characters escaped (\n, \u0001...), at most 64 characters, then
+ * "..." (never cutting a UTF-8 sequence). Returns buf. */
+const char *fl_hcl_quote(const char *s, size_t len, char *buf);

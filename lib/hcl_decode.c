@@ -148,7 +148,7 @@ static bool has_nul(const struct fl_hcl_value *v) {
 static int decode_enum(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *spec,
         const struct fl_hcl_value *v, int *field) {
         const char *names[64], *hint;
-        char list[512];
+        char list[512], q[FL_HCL_QUOTE_SIZE];
         size_t n = 0, len = 0;
 
         if (v->type != FL_HCL_STRING)
@@ -165,8 +165,8 @@ static int decode_enum(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
         hint = has_nul(v) ? NULL : fl_suggest(v->string.ptr, names, n);
         if (hint)
                 return fl_hcl_decoder_error(d, &v->pos,
-                        "invalid value \"%.64s\" for \"%s\"; did you mean \"%s\"?", v->string.ptr,
-                        spec->name, hint);
+                        "invalid value %s for \"%s\"; did you mean \"%s\"?",
+                        fl_hcl_quote(v->string.ptr, v->string.len, q), spec->name, hint);
         list[0] = '\0';
         for (const struct fl_hcl_enum *e = spec->enums; e && e->name; e++) {
                 int k;
@@ -177,9 +177,8 @@ static int decode_enum(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                         break;
                 len += (size_t) k;
         }
-        return fl_hcl_decoder_error(d, &v->pos,
-                "invalid value \"%.64s\" for \"%s\" (expected one of: %s)", v->string.ptr,
-                spec->name, list);
+        return fl_hcl_decoder_error(d, &v->pos, "invalid value %s for \"%s\" (expected one of: %s)",
+                fl_hcl_quote(v->string.ptr, v->string.len, q), spec->name, list);
 }
 
 static int decode_string_list(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *spec,
@@ -234,6 +233,7 @@ static int decode_string_list(struct fl_hcl_decoder *d, const struct fl_hcl_attr
 static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *spec,
         const struct fl_hcl_value *v, void *obj) {
         void *field = FIELD(obj, spec->offset);
+        char q[FL_HCL_QUOTE_SIZE];
         const char *why = NULL;
         uint64_t usec;
         int64_t i;
@@ -289,8 +289,9 @@ static int decode_attr(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *
                         return wrong_type(d, spec, v, "a duration string such as \"15m\"");
                 if (has_nul(v) || fl_duration_parse(v->string.ptr, &usec, &why) < 0)
                         return fl_hcl_decoder_error(d, &v->pos,
-                                "invalid duration \"%.64s\" for \"%s\": %s", v->string.ptr,
-                                spec->name, why ? why : "contains a NUL character");
+                                "invalid duration %s for \"%s\": %s",
+                                fl_hcl_quote(v->string.ptr, v->string.len, q), spec->name,
+                                why ? why : "contains a NUL character");
                 *(uint64_t *) field = usec;
                 return 0;
         case FL_HCL_DEC_STRING_LIST:
@@ -407,6 +408,7 @@ static int check_unique(struct fl_hcl_decoder *d, const struct fl_hcl_block_spec
         const struct fl_hcl_body *body) {
         size_t want = count_labels(b), n = 0;
         const struct fl_hcl_block **v;
+        char q[FL_HCL_QUOTE_SIZE];
 
         v = calloc(body->n_blocks ? body->n_blocks : 1, sizeof(*v));
         if (!v) {
@@ -428,10 +430,11 @@ static int check_unique(struct fl_hcl_decoder *d, const struct fl_hcl_block_spec
                         first = i;
                         continue;
                 }
-                if (want == 1 && v[i]->labels[0].len <= 64)
+                if (want == 1)
                         (void) fl_hcl_decoder_error(d, &v[i]->pos,
-                                "duplicate block \"%s\" \"%s\" (first at %u:%u)", b->type,
-                                v[i]->labels[0].text, v[first]->pos.line, v[first]->pos.column);
+                                "duplicate block \"%s\" %s (first at %u:%u)", b->type,
+                                fl_hcl_quote(v[i]->labels[0].text, v[i]->labels[0].len, q),
+                                v[first]->pos.line, v[first]->pos.column);
                 else
                         (void) fl_hcl_decoder_error(d, &v[i]->pos,
                                 "duplicate block \"%s\" with the same labels (first at %u:%u)",

@@ -30,6 +30,8 @@ struct out {
 struct entry {
         const struct fl_hcl_attribute *attr;
         const struct fl_hcl_block *block;
+        const char *name; /* the first key, measured once: sorting compares it often */
+        size_t name_len;
         size_t order;
 };
 
@@ -398,8 +400,8 @@ static size_t entry_len(const struct entry *e) {
 
 static void entry_key(const struct entry *e, size_t depth, const char **ret, size_t *ret_len) {
         if (depth == 0) {
-                *ret = e->attr ? e->attr->name : e->block->type;
-                *ret_len = strlen(*ret);
+                *ret = e->name;
+                *ret_len = e->name_len;
         } else {
                 *ret = e->block->labels[depth - 1].text;
                 *ret_len = e->block->labels[depth - 1].len;
@@ -548,11 +550,15 @@ static size_t push_entries(struct out *o, const struct fl_hcl_body *body, bool a
         for (size_t i = 0; i < body->n_blocks; i++)
                 o->entries[o->n_entries++] = (struct entry){
                         .block = &body->blocks[i],
+                        .name = body->blocks[i].type,
+                        .name_len = strlen(body->blocks[i].type),
                         .order = order++,
                 };
         for (size_t i = 0; attrs && i < body->n_attributes; i++)
                 o->entries[o->n_entries++] = (struct entry){
                         .attr = &body->attributes[i],
+                        .name = body->attributes[i].name,
+                        .name_len = strlen(body->attributes[i].name),
                         .order = order++,
                 };
         if (n > 1)

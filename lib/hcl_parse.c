@@ -317,12 +317,10 @@ static uint32_t hash_name(const char *s, size_t len) {
 
 static void report_duplicate(struct parser *p, const char *what, const char *name, size_t len,
         const struct fl_hcl_pos *pos, const struct fl_hcl_pos *first) {
-        if (len > 64 || memchr(name, '\0', len))
-                error_at(p, pos, "duplicate %s (first set at %u:%u)", what, first->line,
-                        first->column);
-        else
-                error_at(p, pos, "duplicate %s \"%.*s\" (first set at %u:%u)", what, (int) len,
-                        name, first->line, first->column);
+        char q[FL_HCL_QUOTE_SIZE];
+
+        error_at(p, pos, "duplicate %s %s (first set at %u:%u)", what, fl_hcl_quote(name, len, q),
+                first->line, first->column);
 }
 
 static void check_duplicates(

@@ -442,6 +442,9 @@ static const struct {
         {"enum did you mean",
                 "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"bleu\"\n}\n",
                 "4:11: invalid value \"bleu\" for \"color\"; did you mean \"blue\"?\n"},
+        {"enum with control characters",
+                "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"re\\nd\"\n}\n",
+                "4:11: invalid value \"re\\nd\" for \"color\"; did you mean \"red\"?\n"},
         {"enum list",
                 "node { name = \"n\" }\nrule \"r\" {\n  threshold = 1\n  color = \"purple\"\n}\n",
                 "4:11: invalid value \"purple\" for \"color\" (expected one of: \"red\", "

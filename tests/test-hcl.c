@@ -264,6 +264,8 @@ static const struct parse_case parse_cases[] = {
                 .errors = "1:12: duplicate attribute \"x\" (first set at 1:5)\n"},
         {"duplicate object key", "a = { k = 1, \"k\" = 2 }\n",
                 .errors = "1:14: duplicate key \"k\" (first set at 1:7)\n"},
+        {"duplicate key with escapes", "a = { \"x\\ny\\u0001\" = 1, \"x\\ny\\u0001\" = 2 }\n",
+                .errors = "1:25: duplicate key \"x\\ny\\u0001\" (first set at 1:7)\n"},
         {"unterminated block", "a \"b\" {\n  c = 1\n",
                 .errors = "1:1: unterminated block \"a\": no \"}\" closes it\n"},
         {"unterminated nested block", "a {\n  b {\n}\n",
@@ -847,6 +849,30 @@ static void test_helpers(void **state) {
         assert_null(fl_hcl_file_free(NULL));
 }
 
+static void test_quote(void **state) {
+        char q[FL_HCL_QUOTE_SIZE], long_text[300];
+
+        assert_string_equal(fl_hcl_quote("abc", 3, q), "\"abc\"");
+        assert_string_equal(fl_hcl_quote("", 0, q), "\"\"");
+        assert_string_equal(fl_hcl_quote("a\"b\\c\n\r\t\x01\x7f", 10, q),
+                "\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u007f\"");
+        assert_string_equal(fl_hcl_quote("x\0y", 3, q), "\"x\\u0000y\"");
+        assert_string_equal(fl_hcl_quote("é\xff", 3, q), "\"é\\ufffd\"");
+        memset(long_text, 'a', sizeof(long_text));
+        fl_hcl_quote(long_text, sizeof(long_text), q);
+        assert_int_equal(strlen(q), 1 + 64 + 3 + 1);
+        assert_string_equal(q + 65, "...\"");
+        /* 64 characters of 4 bytes each, never cut inside one */
+        for (size_t i = 0; i < 70; i++)
+                memcpy(long_text + 4 * i, "\xF0\x9F\x98\x80", 4);
+        fl_hcl_quote(long_text, 280, q);
+        assert_int_equal(strlen(q), 1 + 256 + 3 + 1);
+        /* the worst case fits */
+        memset(long_text, 1, sizeof(long_text));
+        fl_hcl_quote(long_text, sizeof(long_text), q);
+        assert_int_equal(strlen(q), 1 + 64 * 6 + 3 + 1);
+}
+
 static void test_limits(void **state) {
         _cleanup_(fl_diags_freep) struct fl_diags *d = fl_diags_new();
         struct fl_hcl_file *f = NULL;
@@ -1000,6 +1026,7 @@ int main(void) {
                 cmocka_unit_test(test_number_int64),
                 cmocka_unit_test(test_number_values),
                 cmocka_unit_test(test_helpers),
+                cmocka_unit_test(test_quote),
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_many_errors),
                 cmocka_unit_test(test_many_attributes),
