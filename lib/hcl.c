@@ -30,6 +30,9 @@ int fl_hcl_parse_file(const char *path, struct fl_diags *diags, struct fl_hcl_fi
                 return negative_errno();
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
+        if (S_ISREG(st.st_mode) && st.st_size > FL_HCL_MAX_FILE_SIZE)
+                /* the size check comes first: this reports it without reading */
+                return fl_hcl_parse(NULL, (size_t) st.st_size, path, diags, ret);
         /* st_size is only a hint (pipes, /proc); read until EOF, capped. */
         cap = S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= FL_HCL_MAX_FILE_SIZE
                       ? (size_t) st.st_size + 1

@@ -6,10 +6,12 @@
  * the hcl2json printer and the helpers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "fl_test.h"
@@ -974,8 +976,9 @@ static void test_parse_file(void **state) {
         _cleanup_free_ char *dir = fl_test_mkdtemp();
         _cleanup_free_ char *good = fl_test_write_file(dir, "good.hcl", "a = 1\n");
         _cleanup_free_ char *bad = fl_test_write_file(dir, "bad.hcl", "a = \n");
-        _cleanup_free_ char *missing = NULL;
+        _cleanup_free_ char *missing = NULL, *huge = NULL;
         struct fl_hcl_file *f = NULL;
+        int fd;
 
         assert_int_equal(fl_hcl_parse_file(good, d, &f), 0);
         assert_string_equal(f->filename, good);
@@ -989,6 +992,19 @@ static void test_parse_file(void **state) {
         assert_int_equal(fl_hcl_parse_file(dir, d, &f), -EISDIR);
         assert_int_equal(d->n_items, 1);
         assert_null(f);
+
+        /* a sparse 1 GiB file is refused without being read */
+        huge = fl_test_write_file(dir, "huge.hcl", "");
+        fd = open(huge, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, 1 << 30), 0);
+        close(fd);
+        assert_int_equal(fl_hcl_parse_file(huge, d, &f), -EFBIG);
+        assert_null(f);
+        assert_int_equal(d->n_items, 2);
+        assert_string_equal(d->items[1].file, huge);
+        assert_string_equal(
+                d->items[1].message, "file is too large (1073741824 bytes; the limit is 16 MiB)");
         fl_test_rm_rf(dir);
 }
 
