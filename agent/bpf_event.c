@@ -16,16 +16,16 @@ static const struct {
         const char *name;
         const char *subsystem;
 } kinds[FL_BPF_KIND_MAX] = {
-        [FL_BPF_BLOCK_RQ_ERROR] = { "block_rq_error", "block" },
-        [FL_BPF_MC_EVENT] = { "mc_event", "ras" },
-        [FL_BPF_AER_EVENT] = { "aer_event", "ras" },
-        [FL_BPF_MEMORY_FAILURE_EVENT] = { "memory_failure_event", "ras" },
-        [FL_BPF_EXTLOG_MEM_EVENT] = { "extlog_mem_event", "ras" },
-        [FL_BPF_ARM_EVENT] = { "arm_event", "ras" },
-        [FL_BPF_NON_STANDARD_EVENT] = { "non_standard_event", "ras" },
-        [FL_BPF_MCE_RECORD] = { "mce_record", "mce" },
-        [FL_BPF_THERMAL_ZONE_TRIP] = { "thermal_zone_trip", "thermal" },
-        [FL_BPF_THERMAL_TEMPERATURE] = { "thermal_temperature", "thermal" },
+        [FL_BPF_BLOCK_RQ_ERROR] = {"block_rq_error", "block"},
+        [FL_BPF_MC_EVENT] = {"mc_event", "ras"},
+        [FL_BPF_AER_EVENT] = {"aer_event", "ras"},
+        [FL_BPF_MEMORY_FAILURE_EVENT] = {"memory_failure_event", "ras"},
+        [FL_BPF_EXTLOG_MEM_EVENT] = {"extlog_mem_event", "ras"},
+        [FL_BPF_ARM_EVENT] = {"arm_event", "ras"},
+        [FL_BPF_NON_STANDARD_EVENT] = {"non_standard_event", "ras"},
+        [FL_BPF_MCE_RECORD] = {"mce_record", "mce"},
+        [FL_BPF_THERMAL_ZONE_TRIP] = {"thermal_zone_trip", "thermal"},
+        [FL_BPF_THERMAL_TEMPERATURE] = {"thermal_temperature", "thermal"},
 };
 
 /* include/linux/blk_types.h. INVAL was 19 from 6.11 and became 18 when the
@@ -63,7 +63,7 @@ static const char *const mc_type_names[] = {
 };
 
 /* AER_NONFATAL, AER_FATAL, AER_CORRECTABLE */
-static const char *const aer_severity_names[] = { "Uncorrected", "Fatal", "Corrected" };
+static const char *const aer_severity_names[] = {"Uncorrected", "Fatal", "Corrected"};
 
 struct bit_name {
         unsigned bit;
@@ -72,38 +72,38 @@ struct bit_name {
 
 /* PCIe AER status register bits, as the kernel's aer_event prints them. */
 static const struct bit_name aer_correctable[] = {
-        { 0, "Receiver Error" },
-        { 6, "Bad TLP" },
-        { 7, "Bad DLLP" },
-        { 8, "RELAY_NUM Rollover" },
-        { 12, "Replay Timer Timeout" },
-        { 13, "Advisory Non-Fatal" },
-        { 14, "Corrected Internal Error" },
-        { 15, "Header Log Overflow" },
+        {0, "Receiver Error"},
+        {6, "Bad TLP"},
+        {7, "Bad DLLP"},
+        {8, "RELAY_NUM Rollover"},
+        {12, "Replay Timer Timeout"},
+        {13, "Advisory Non-Fatal"},
+        {14, "Corrected Internal Error"},
+        {15, "Header Log Overflow"},
 };
 
 static const struct bit_name aer_uncorrectable[] = {
-        { 4, "Data Link Protocol" },
-        { 5, "Surprise Down Error" },
-        { 12, "Poisoned TLP" },
-        { 13, "Flow Control Protocol" },
-        { 14, "Completion Timeout" },
-        { 15, "Completer Abort" },
-        { 16, "Unexpected Completion" },
-        { 17, "Receiver Overflow" },
-        { 18, "Malformed TLP" },
-        { 19, "ECRC" },
-        { 20, "Unsupported Request" },
-        { 21, "ACS Violation" },
-        { 22, "Uncorrectable Internal Error" },
-        { 23, "MC Blocked TLP" },
-        { 24, "AtomicOp Egress Blocked" },
-        { 25, "TLP Prefix Blocked Error" },
-        { 26, "Poisoned TLP Egress Blocked" },
+        {4, "Data Link Protocol"},
+        {5, "Surprise Down Error"},
+        {12, "Poisoned TLP"},
+        {13, "Flow Control Protocol"},
+        {14, "Completion Timeout"},
+        {15, "Completer Abort"},
+        {16, "Unexpected Completion"},
+        {17, "Receiver Overflow"},
+        {18, "Malformed TLP"},
+        {19, "ECRC"},
+        {20, "Unsupported Request"},
+        {21, "ACS Violation"},
+        {22, "Uncorrectable Internal Error"},
+        {23, "MC Blocked TLP"},
+        {24, "AtomicOp Egress Blocked"},
+        {25, "TLP Prefix Blocked Error"},
+        {26, "Poisoned TLP Egress Blocked"},
 };
 
 /* CPER section severities (cper_severity_str). */
-static const char *const cper_severity_names[] = { "recoverable", "fatal", "corrected", "info" };
+static const char *const cper_severity_names[] = {"recoverable", "fatal", "corrected", "info"};
 
 /* CPER memory error types (cper_mem_err_type_strs). */
 static const char *const cper_mem_type_names[] = {
@@ -126,23 +126,23 @@ static const char *const cper_mem_type_names[] = {
 };
 
 /* enum mf_result */
-static const char *const mf_result_names[] = { "Ignored", "Failed", "Delayed", "Recovered" };
+static const char *const mf_result_names[] = {"Ignored", "Failed", "Delayed", "Recovered"};
 
 /* enum thermal_trip_type */
-static const char *const trip_type_names[] = { "ACTIVE", "PASSIVE", "HOT", "CRITICAL" };
+static const char *const trip_type_names[] = {"ACTIVE", "PASSIVE", "HOT", "CRITICAL"};
 
-#define CPER_MEM_VALID_PA          0x0002
-#define CPER_MEM_VALID_PA_MASK     0x0004
-#define CPER_MEM_VALID_NODE        0x0008
-#define CPER_MEM_VALID_CARD        0x0010
-#define CPER_MEM_VALID_MODULE      0x0020
-#define CPER_MEM_VALID_BANK        0x0040
-#define CPER_MEM_VALID_DEVICE      0x0080
-#define CPER_MEM_VALID_ROW         0x0100
-#define CPER_MEM_VALID_COLUMN      0x0200
+#define CPER_MEM_VALID_PA           0x0002
+#define CPER_MEM_VALID_PA_MASK      0x0004
+#define CPER_MEM_VALID_NODE         0x0008
+#define CPER_MEM_VALID_CARD         0x0010
+#define CPER_MEM_VALID_MODULE       0x0020
+#define CPER_MEM_VALID_BANK         0x0040
+#define CPER_MEM_VALID_DEVICE       0x0080
+#define CPER_MEM_VALID_ROW          0x0100
+#define CPER_MEM_VALID_COLUMN       0x0200
 #define CPER_MEM_VALID_BIT_POSITION 0x0400
-#define CPER_MEM_VALID_ERROR_TYPE  0x4000
-#define CPER_MEM_VALID_RANK_NUMBER 0x8000
+#define CPER_MEM_VALID_ERROR_TYPE   0x4000
+#define CPER_MEM_VALID_RANK_NUMBER  0x8000
 
 #define MCI_STATUS_UC (1ULL << 61)
 
@@ -187,8 +187,8 @@ static void buf_reset(struct fl_bpf_event_buf *buf, unsigned kind) {
         buf->truncated = false;
 }
 
-_printf_(2, 0) static const char *buf_vprintf(struct fl_bpf_event_buf *buf, const char *fmt,
-        va_list ap) {
+_printf_(2, 0) static const
+        char *buf_vprintf(struct fl_bpf_event_buf *buf, const char *fmt, va_list ap) {
         size_t room = sizeof(buf->text) - buf->used;
         char *p = buf->text + buf->used;
         int n;
@@ -213,8 +213,8 @@ _printf_(2, 3) static const char *buf_printf(struct fl_bpf_event_buf *buf, const
 }
 
 /* `name` must be a string literal: the event only borrows it. */
-_printf_(3, 4) static void add(struct fl_bpf_event_buf *buf, const char *name, const char *fmt,
-        ...) {
+_printf_(3, 4) static void add(
+        struct fl_bpf_event_buf *buf, const char *name, const char *fmt, ...) {
         const char *value;
         va_list ap;
 
@@ -227,7 +227,7 @@ _printf_(3, 4) static void add(struct fl_bpf_event_buf *buf, const char *name, c
         va_end(ap);
         if (!value)
                 return;
-        buf->ev.fields[buf->ev.n_fields++] = (struct fl_field){ .name = name, .value = value };
+        buf->ev.fields[buf->ev.n_fields++] = (struct fl_field){.name = name, .value = value};
 }
 
 /* A fixed-size char array from the kernel: never trusted to be terminated. */
@@ -276,16 +276,16 @@ static void set_header(const struct fl_bpf_context *ctx, const struct fl_bpf_hea
         struct fl_bpf_event_buf *buf) {
         buf->ev.monotonic_usec = h->mono_ns / 1000;
         if (ctx->realtime_offset_usec != 0)
-                buf->ev.realtime_usec = (uint64_t) ((int64_t) buf->ev.monotonic_usec +
-                                                    ctx->realtime_offset_usec);
-        buf->ev.identity = buf_printf(buf, "bpf:%s:%" PRIu64 ":%u", boot_id(ctx),
-                (uint64_t) h->boot_ns, h->cpu);
+                buf->ev.realtime_usec =
+                        (uint64_t) ((int64_t) buf->ev.monotonic_usec + ctx->realtime_offset_usec);
+        buf->ev.identity = buf_printf(
+                buf, "bpf:%s:%" PRIu64 ":%u", boot_id(ctx), (uint64_t) h->boot_ns, h->cpu);
 }
 
 /* Looks up DEVNAME in ROOT/dev/block/MAJ:MIN/uevent; 0 and the name in
  * `ret` (size bytes), or -errno. */
-static int disk_name_from_sysfs(const char *root, unsigned major, unsigned minor, char *ret,
-        size_t size) {
+static int disk_name_from_sysfs(
+        const char *root, unsigned major, unsigned minor, char *ret, size_t size) {
         _cleanup_free_ char *path = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         char line[256];
@@ -323,15 +323,15 @@ static void add_disk(const struct fl_bpf_context *ctx, struct fl_bpf_event_buf *
         }
         /* dev 0: the request had no disk; nothing to look up. */
         if (dev != 0 && ctx->sysfs_root &&
-                disk_name_from_sysfs(ctx->sysfs_root, dev >> 20, dev & 0xfffff, name,
-                        sizeof(name)) >= 0)
+                disk_name_from_sysfs(
+                        ctx->sysfs_root, dev >> 20, dev & 0xfffff, name, sizeof(name)) >= 0)
                 add(buf, "disk", "%s", name);
 }
 
 /* ---- one formatter per kind ---- */
 
-static void fmt_block_rq_error(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_block_rq_error(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_block_rq_error *e = rec;
         const char *name = fl_blk_status_to_string(e->error);
 
@@ -347,12 +347,12 @@ static void fmt_block_rq_error(const struct fl_bpf_context *ctx, const void *rec
         add_chars(buf, "rwbs", e->rwbs, sizeof(e->rwbs));
 }
 
-static void fmt_mc_event(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_mc_event(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_mc_event *e = rec;
 
-        add_name_or_number(buf, "error_type", mc_type_names, ELEMENTSOF(mc_type_names),
-                e->error_type);
+        add_name_or_number(
+                buf, "error_type", mc_type_names, ELEMENTSOF(mc_type_names), e->error_type);
         add(buf, "error_count", "%d", e->error_count);
         add_chars(buf, "msg", e->msg, sizeof(e->msg));
         add_chars(buf, "label", e->label, sizeof(e->label));
@@ -368,29 +368,29 @@ static void fmt_mc_event(const struct fl_bpf_context *ctx, const void *rec,
         add_chars(buf, "driver_detail", e->driver_detail, sizeof(e->driver_detail));
 }
 
-static void fmt_aer_event(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_aer_event(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_aer_event *e = rec;
 
         add_chars(buf, "dev_name", e->dev_name, sizeof(e->dev_name));
         if (strnlen(e->bus_type, sizeof(e->bus_type)) > 0)
                 add_chars(buf, "bus_type", e->bus_type, sizeof(e->bus_type));
         add(buf, "status", "0x%x", e->status);
-        add_name_or_number(buf, "severity", aer_severity_names, ELEMENTSOF(aer_severity_names),
-                e->severity);
+        add_name_or_number(
+                buf, "severity", aer_severity_names, ELEMENTSOF(aer_severity_names), e->severity);
         if (e->severity == 2)
                 add_flags(buf, "errors", aer_correctable, ELEMENTSOF(aer_correctable), e->status);
         else
-                add_flags(buf, "errors", aer_uncorrectable, ELEMENTSOF(aer_uncorrectable),
-                        e->status);
+                add_flags(
+                        buf, "errors", aer_uncorrectable, ELEMENTSOF(aer_uncorrectable), e->status);
         add(buf, "tlp_header_valid", "%u", e->tlp_header_valid);
         if (e->tlp_header_valid)
                 add(buf, "tlp_header", "%08x %08x %08x %08x", e->tlp_header[0], e->tlp_header[1],
                         e->tlp_header[2], e->tlp_header[3]);
 }
 
-static void fmt_memory_failure_event(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_memory_failure_event(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_memory_failure_event *e = rec;
 
         add(buf, "pfn", "0x%" PRIx64, (uint64_t) e->pfn);
@@ -399,12 +399,12 @@ static void fmt_memory_failure_event(const struct fl_bpf_context *ctx, const voi
                 add(buf, "type", "%s", ctx->mf_type_names[e->type]);
         else
                 add(buf, "type", "%d", e->type);
-        add_name_or_number(buf, "result", mf_result_names, ELEMENTSOF(mf_result_names),
-                (unsigned) e->result);
+        add_name_or_number(
+                buf, "result", mf_result_names, ELEMENTSOF(mf_result_names), (unsigned) e->result);
 }
 
-static void fmt_extlog_mem_event(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_extlog_mem_event(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_extlog_mem_event *e = rec;
         uint64_t v = e->validation_bits;
 
@@ -418,8 +418,8 @@ static void fmt_extlog_mem_event(const struct fl_bpf_context *ctx, const void *r
                 add(buf, "pa_mask_lsb", "%d", __builtin_ctzll(e->physical_addr_mask));
         add_guid(buf, "fru_id", e->fru_id);
         add_chars(buf, "fru_text", e->fru_text, sizeof(e->fru_text));
-        add_name_or_number(buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names),
-                e->severity);
+        add_name_or_number(
+                buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names), e->severity);
         if (v & CPER_MEM_VALID_NODE)
                 add(buf, "node", "%u", e->node);
         if (v & CPER_MEM_VALID_CARD)
@@ -440,8 +440,8 @@ static void fmt_extlog_mem_event(const struct fl_bpf_context *ctx, const void *r
                 add(buf, "rank", "%u", e->rank);
 }
 
-static void fmt_arm_event(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_arm_event(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_arm_event *e = rec;
 
         add(buf, "mpidr", "0x%" PRIx64, (uint64_t) e->mpidr);
@@ -451,8 +451,8 @@ static void fmt_arm_event(const struct fl_bpf_context *ctx, const void *rec,
         if (e->affinity_level != 0xff)
                 add(buf, "affinity", "%u", e->affinity_level);
         if (e->severity != 0xff)
-                add_name_or_number(buf, "sev", cper_severity_names,
-                        ELEMENTSOF(cper_severity_names), e->severity);
+                add_name_or_number(buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names),
+                        e->severity);
         if (e->cpu_arg >= 0) {
                 add(buf, "cpu", "%d", e->cpu_arg);
                 add(buf, "pei_len", "%u", e->pei_len);
@@ -461,20 +461,20 @@ static void fmt_arm_event(const struct fl_bpf_context *ctx, const void *rec,
         }
 }
 
-static void fmt_non_standard_event(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_non_standard_event(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_non_standard_event *e = rec;
 
         add_guid(buf, "sec_type", e->sec_type);
         add_guid(buf, "fru_id", e->fru_id);
         add_chars(buf, "fru_text", e->fru_text, sizeof(e->fru_text));
-        add_name_or_number(buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names),
-                e->severity);
+        add_name_or_number(
+                buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names), e->severity);
         add(buf, "len", "%u", e->len);
 }
 
-static void fmt_mce_record(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_mce_record(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_mce_record *e = rec;
 
         add(buf, "cpu", "%u", e->cpu);
@@ -499,20 +499,20 @@ static void fmt_mce_record(const struct fl_bpf_context *ctx, const void *rec,
         add(buf, "microcode", "0x%x", e->microcode);
 }
 
-static void fmt_thermal_zone_trip(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_thermal_zone_trip(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_thermal_zone_trip *e = rec;
 
         add_chars(buf, "thermal_zone", e->type, sizeof(e->type));
         add(buf, "id", "%d", e->id);
         add(buf, "trip", "%d", e->trip);
-        add_name_or_number(buf, "trip_type", trip_type_names, ELEMENTSOF(trip_type_names),
-                e->trip_type);
+        add_name_or_number(
+                buf, "trip_type", trip_type_names, ELEMENTSOF(trip_type_names), e->trip_type);
         add(buf, "temp", "%d", e->temp);
 }
 
-static void fmt_thermal_temperature(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf) {
+static void fmt_thermal_temperature(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf) {
         const struct fl_bpf_thermal_temperature *e = rec;
 
         add_chars(buf, "thermal_zone", e->type, sizeof(e->type));
@@ -521,28 +521,27 @@ static void fmt_thermal_temperature(const struct fl_bpf_context *ctx, const void
         add(buf, "temp", "%d", e->temp);
 }
 
-typedef void (*fmt_fn)(const struct fl_bpf_context *ctx, const void *rec,
-        struct fl_bpf_event_buf *buf);
+typedef void (*fmt_fn)(
+        const struct fl_bpf_context *ctx, const void *rec, struct fl_bpf_event_buf *buf);
 
 static const struct {
         size_t size;
         fmt_fn fmt;
 } formats[FL_BPF_KIND_MAX] = {
-        [FL_BPF_BLOCK_RQ_ERROR] = { sizeof(struct fl_bpf_block_rq_error), fmt_block_rq_error },
-        [FL_BPF_MC_EVENT] = { sizeof(struct fl_bpf_mc_event), fmt_mc_event },
-        [FL_BPF_AER_EVENT] = { sizeof(struct fl_bpf_aer_event), fmt_aer_event },
-        [FL_BPF_MEMORY_FAILURE_EVENT] = { sizeof(struct fl_bpf_memory_failure_event),
-                fmt_memory_failure_event },
-        [FL_BPF_EXTLOG_MEM_EVENT] = { sizeof(struct fl_bpf_extlog_mem_event),
-                fmt_extlog_mem_event },
-        [FL_BPF_ARM_EVENT] = { sizeof(struct fl_bpf_arm_event), fmt_arm_event },
-        [FL_BPF_NON_STANDARD_EVENT] = { sizeof(struct fl_bpf_non_standard_event),
-                fmt_non_standard_event },
-        [FL_BPF_MCE_RECORD] = { sizeof(struct fl_bpf_mce_record), fmt_mce_record },
-        [FL_BPF_THERMAL_ZONE_TRIP] = { sizeof(struct fl_bpf_thermal_zone_trip),
-                fmt_thermal_zone_trip },
-        [FL_BPF_THERMAL_TEMPERATURE] = { sizeof(struct fl_bpf_thermal_temperature),
-                fmt_thermal_temperature },
+        [FL_BPF_BLOCK_RQ_ERROR] = {sizeof(struct fl_bpf_block_rq_error), fmt_block_rq_error},
+        [FL_BPF_MC_EVENT] = {sizeof(struct fl_bpf_mc_event), fmt_mc_event},
+        [FL_BPF_AER_EVENT] = {sizeof(struct fl_bpf_aer_event), fmt_aer_event},
+        [FL_BPF_MEMORY_FAILURE_EVENT] = {sizeof(struct fl_bpf_memory_failure_event),
+                fmt_memory_failure_event},
+        [FL_BPF_EXTLOG_MEM_EVENT] = {sizeof(struct fl_bpf_extlog_mem_event), fmt_extlog_mem_event},
+        [FL_BPF_ARM_EVENT] = {sizeof(struct fl_bpf_arm_event), fmt_arm_event},
+        [FL_BPF_NON_STANDARD_EVENT] = {sizeof(struct fl_bpf_non_standard_event),
+                fmt_non_standard_event},
+        [FL_BPF_MCE_RECORD] = {sizeof(struct fl_bpf_mce_record), fmt_mce_record},
+        [FL_BPF_THERMAL_ZONE_TRIP] = {sizeof(struct fl_bpf_thermal_zone_trip),
+                fmt_thermal_zone_trip},
+        [FL_BPF_THERMAL_TEMPERATURE] = {sizeof(struct fl_bpf_thermal_temperature),
+                fmt_thermal_temperature},
 };
 
 int fl_bpf_record_to_event(const struct fl_bpf_context *ctx, const void *rec, size_t size,
@@ -585,10 +584,10 @@ int fl_bpf_lost_to_event(const struct fl_bpf_context *ctx, const struct fl_bpf_k
         name = key->name;
         name_len = strnlen(key->name, sizeof(key->name));
         lost_reset(ctx, key->kind, count, now_usec, buf);
-        buf->ev.identity = buf_printf(buf,
-                "bpf:%s:lost:%s:%u:%" PRIu64 ":%" PRIu64 ":%.*s:%" PRIu64,
-                boot_id(ctx), fl_bpf_kind_to_string(key->kind), key->code,
-                (uint64_t) key->a, (uint64_t) key->b, (int) name_len, name, lost_total);
+        buf->ev.identity =
+                buf_printf(buf, "bpf:%s:lost:%s:%u:%" PRIu64 ":%" PRIu64 ":%.*s:%" PRIu64,
+                        boot_id(ctx), fl_bpf_kind_to_string(key->kind), key->code,
+                        (uint64_t) key->a, (uint64_t) key->b, (int) name_len, name, lost_total);
 
         switch (key->kind) {
         case FL_BPF_BLOCK_RQ_ERROR: {
@@ -605,8 +604,8 @@ int fl_bpf_lost_to_event(const struct fl_bpf_context *ctx, const struct fl_bpf_k
                 break;
         }
         case FL_BPF_MC_EVENT:
-                add_name_or_number(buf, "error_type", mc_type_names, ELEMENTSOF(mc_type_names),
-                        key->code);
+                add_name_or_number(
+                        buf, "error_type", mc_type_names, ELEMENTSOF(mc_type_names), key->code);
                 add(buf, "mc_index", "%" PRIu64, (uint64_t) key->a);
                 add(buf, "top_layer", "%d", (int8_t) (key->b >> 16));
                 add(buf, "middle_layer", "%d", (int8_t) (key->b >> 8));
@@ -624,14 +623,14 @@ int fl_bpf_lost_to_event(const struct fl_bpf_context *ctx, const struct fl_bpf_k
                         add(buf, "type", "%s", ctx->mf_type_names[key->a]);
                 else
                         add(buf, "type", "%d", (int32_t) key->a);
-                add_name_or_number(buf, "result", mf_result_names, ELEMENTSOF(mf_result_names),
-                        key->code);
+                add_name_or_number(
+                        buf, "result", mf_result_names, ELEMENTSOF(mf_result_names), key->code);
                 break;
         case FL_BPF_EXTLOG_MEM_EVENT:
                 add_name_or_number(buf, "etype", cper_mem_type_names,
                         ELEMENTSOF(cper_mem_type_names), (unsigned) key->a);
-                add_name_or_number(buf, "sev", cper_severity_names,
-                        ELEMENTSOF(cper_severity_names), key->code);
+                add_name_or_number(buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names),
+                        key->code);
                 break;
         case FL_BPF_ARM_EVENT:
                 add(buf, "mpidr", "0x%" PRIx64, (uint64_t) key->a);
@@ -645,8 +644,8 @@ int fl_bpf_lost_to_event(const struct fl_bpf_context *ctx, const struct fl_bpf_k
                 memcpy(guid, &key->a, 8);
                 memcpy(guid + 8, &key->b, 8);
                 add_guid(buf, "sec_type", guid);
-                add_name_or_number(buf, "sev", cper_severity_names,
-                        ELEMENTSOF(cper_severity_names), key->code);
+                add_name_or_number(buf, "sev", cper_severity_names, ELEMENTSOF(cper_severity_names),
+                        key->code);
                 break;
         }
         case FL_BPF_MCE_RECORD:
@@ -658,8 +657,8 @@ int fl_bpf_lost_to_event(const struct fl_bpf_context *ctx, const struct fl_bpf_k
                 add_chars(buf, "thermal_zone", name, sizeof(key->name));
                 add(buf, "id", "%d", (int32_t) key->a);
                 add(buf, "trip", "%d", (int32_t) key->code);
-                add_name_or_number(buf, "trip_type", trip_type_names,
-                        ELEMENTSOF(trip_type_names), (unsigned) key->b);
+                add_name_or_number(buf, "trip_type", trip_type_names, ELEMENTSOF(trip_type_names),
+                        (unsigned) key->b);
                 break;
         case FL_BPF_THERMAL_TEMPERATURE:
                 add_chars(buf, "thermal_zone", name, sizeof(key->name));
@@ -675,7 +674,7 @@ int fl_bpf_unkeyed_to_event(const struct fl_bpf_context *ctx, unsigned kind, uin
                 return -EINVAL;
         lost_reset(ctx, kind, count, now_usec, buf);
         add(buf, "unkeyed", "true");
-        buf->ev.identity = buf_printf(buf, "bpf:%s:lost:%s:unkeyed:%" PRIu64,
-                boot_id(ctx), fl_bpf_kind_to_string(kind), lost_total);
+        buf->ev.identity = buf_printf(buf, "bpf:%s:lost:%s:unkeyed:%" PRIu64, boot_id(ctx),
+                fl_bpf_kind_to_string(kind), lost_total);
         return 0;
 }

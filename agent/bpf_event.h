@@ -27,9 +27,9 @@
 
 /* What the formatter needs to know about the running system. */
 struct fl_bpf_context {
-        const char *boot_id;          /* 32 hex digits, part of every identity */
-        const char *sysfs_root;       /* disk names from ROOT/dev/block/MAJ:MIN/uevent; NULL: never */
-        int64_t realtime_offset_usec; /* CLOCK_REALTIME - CLOCK_MONOTONIC, or 0: unknown */
+        const char *boot_id;    /* 32 hex digits, part of every identity */
+        const char *sysfs_root; /* disk names from ROOT/dev/block/MAJ:MIN/uevent; NULL: never */
+        int64_t realtime_offset_usec;     /* CLOCK_REALTIME - CLOCK_MONOTONIC, or 0: unknown */
         const char *const *mf_type_names; /* enum mf_action_page_type names by value, or NULL */
         size_t n_mf_type_names;
 };

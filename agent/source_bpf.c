@@ -23,9 +23,9 @@
 #define TEST_RUN_ARGS_MAX     12 /* MAX_BPF_FUNC_ARGS: what a raw_tp context holds */
 /* After a burst, look once more for drops the kernel counted after the last
  * look (see arm_recheck()). */
-#define RECHECK_USEC   (1000 * 1000ULL)
-#define MF_TYPES_MAX   256
-#define ALL_KINDS_MASK ((UINT32_C(1) << FL_BPF_KIND_MAX) - 1)
+#define RECHECK_USEC          (1000 * 1000ULL)
+#define MF_TYPES_MAX          256
+#define ALL_KINDS_MASK        ((UINT32_C(1) << FL_BPF_KIND_MAX) - 1)
 
 /* A key's lost counter as far as reconciliation has passed it on. */
 struct acked {
@@ -58,6 +58,8 @@ struct source_bpf {
         uint64_t unkeyed_reported[FL_BPF_KIND_MAX];
         uint64_t invalid_records;
         uint64_t truncated_events;
+        uint64_t process_errors;
+        int last_process_error;
         uint64_t lost_seen; /* fl_lost_total when reconciliation last ran */
         void *acked;        /* tsearch() tree of struct acked */
         int n_passed;       /* events passed to fn by the current source_bpf_process() */
@@ -100,7 +102,7 @@ void source_bpf_filter_default(struct source_bpf_filter *ret) {
 /* ---- what the kernel has ---- */
 
 static bool tracefs_has(unsigned kind) {
-        static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+        static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 
         for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
                 char path[256];
@@ -267,8 +269,8 @@ static int open_and_load(const struct kernel_probe *p, uint32_t load_mask, bool 
  * program fails verification, so on failure each program is tried alone and
  * the ones that cannot load are left out (state FAILED) rather than taking
  * the rest down with them. */
-static int load(struct source_bpf *s, const struct kernel_probe *p, uint32_t want,
-        size_t ringbuf_bytes) {
+static int load(
+        struct source_bpf *s, const struct kernel_probe *p, uint32_t want, size_t ringbuf_bytes) {
         uint32_t ok = 0;
         int r, first_error = 0;
 
@@ -364,9 +366,9 @@ static int compare_acked(const void *a, const void *b) {
 
 /* How much of `lost` for this key is new since the last reconciliation;
  * remembers `lost` as passed on. */
-static int take_new_lost(struct source_bpf *s, const struct fl_bpf_key *key, uint64_t lost,
-        uint64_t *ret_new) {
-        struct acked probe = { .key = *key };
+static int take_new_lost(
+        struct source_bpf *s, const struct fl_bpf_key *key, uint64_t lost, uint64_t *ret_new) {
+        struct acked probe = {.key = *key};
         struct acked **found, *a;
 
         found = tfind(&probe, &s->acked, compare_acked);
@@ -379,7 +381,7 @@ static int take_new_lost(struct source_bpf *s, const struct fl_bpf_key *key, uin
         a = malloc(sizeof(*a));
         if (!a)
                 return -ENOMEM;
-        *a = (struct acked){ .key = *key, .lost = lost };
+        *a = (struct acked){.key = *key, .lost = lost};
         found = tsearch(a, &s->acked, compare_acked);
         if (!found) {
                 free(a);
@@ -501,19 +503,28 @@ static void arm_recheck(struct source_bpf *s) {
                 (void) sd_event_source_set_enabled(s->recheck, SD_EVENT_ONESHOT);
 }
 
+/* A failure here (a map read) is retried on the next wakeup; returning it
+ * would make sd-event disable the source for good, so it goes to the stats
+ * instead, where the agent's metrics and watchdog see it. */
+static void process_from_loop(struct source_bpf *s) {
+        int r = source_bpf_process(s);
+
+        if (r < 0) {
+                s->process_errors++;
+                s->last_process_error = r;
+        }
+}
+
 static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         struct source_bpf *s = userdata;
 
-        /* Errors are counted where they can be (invalid records); a failing
-         * map read is retried on the next wakeup and must not disable the
-         * source, so it is not returned. */
-        (void) source_bpf_process(s);
+        process_from_loop(s);
         arm_recheck(s);
         return 0;
 }
 
 static int on_recheck(sd_event_source *es, uint64_t usec, void *userdata) {
-        (void) source_bpf_process(userdata);
+        process_from_loop(userdata);
         return 0;
 }
 
@@ -528,9 +539,10 @@ static int validate_ringbuf(size_t bytes) {
         return 0;
 }
 
-int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *opts,
-        fl_event_fn fn, void *userdata, struct source_bpf **ret) {
+int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *opts, fl_event_fn fn,
+        void *userdata, struct source_bpf **ret) {
         struct source_bpf_options defaults = {};
+        size_t ringbuf_bytes;
         struct source_bpf_filter filter;
         struct kernel_probe probe;
         struct source_bpf *s;
@@ -542,10 +554,8 @@ int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *op
                 return -EINVAL;
         if (!opts)
                 opts = &defaults;
-        if (opts->ringbuf_size_bytes == 0)
-                defaults.ringbuf_size_bytes = RINGBUF_DEFAULT_BYTES;
-        r = validate_ringbuf(opts->ringbuf_size_bytes ? opts->ringbuf_size_bytes
-                                                      : RINGBUF_DEFAULT_BYTES);
+        ringbuf_bytes = opts->ringbuf_size_bytes ? opts->ringbuf_size_bytes : RINGBUF_DEFAULT_BYTES;
+        r = validate_ringbuf(ringbuf_bytes);
         if (r < 0)
                 return r;
         n_cpus = libbpf_num_possible_cpus();
@@ -588,8 +598,7 @@ int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *op
                 if (!(want & (UINT32_C(1) << k)))
                         s->state[k] = SOURCE_BPF_PROG_ABSENT;
 
-        r = load(s, &probe,
-                want, opts->ringbuf_size_bytes ? opts->ringbuf_size_bytes : RINGBUF_DEFAULT_BYTES);
+        r = load(s, &probe, want, ringbuf_bytes);
         if (r < 0)
                 goto fail;
         /* Parsing the kernel's BTF (here and in libbpf) took several MiB of
@@ -612,8 +621,8 @@ int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *op
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_description(s->io, "bpf-ringbuf");
-        r = sd_event_add_time_relative(e, &s->recheck, CLOCK_BOOTTIME, RECHECK_USEC,
-                100 * 1000, on_recheck, s);
+        r = sd_event_add_time_relative(
+                e, &s->recheck, CLOCK_BOOTTIME, RECHECK_USEC, 100 * 1000, on_recheck, s);
         if (r < 0)
                 goto fail;
         r = sd_event_source_set_enabled(s->recheck, SD_EVENT_OFF);
@@ -666,8 +675,8 @@ int source_bpf_set_filter(struct source_bpf *s, const struct source_bpf_filter *
                 .mc_types = f->mc_error_types,
                 .thermal_trip_types = f->thermal_trip_types,
         };
-        return bpf_map__update_elem(s->skel->maps.filter, &key, sizeof(key), &v, sizeof(v),
-                BPF_ANY);
+        return bpf_map__update_elem(
+                s->skel->maps.filter, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
 }
 
 int source_bpf_test_run(struct source_bpf *s, unsigned kind, const uint64_t *args, size_t n_args) {
@@ -718,12 +727,13 @@ int source_bpf_get_stats(struct source_bpf *s, struct source_bpf_stats *ret) {
         }
         st.invalid_records = s->invalid_records;
         st.truncated_events = s->truncated_events;
+        st.process_errors = s->process_errors;
+        st.last_process_error = s->last_process_error;
         *ret = st;
         return 0;
 }
 
-int source_bpf_get_counters(struct source_bpf *s, struct source_bpf_counter **ret,
-        size_t *ret_n) {
+int source_bpf_get_counters(struct source_bpf *s, struct source_bpf_counter **ret, size_t *ret_n) {
         _cleanup_free_ struct source_bpf_counter *v = NULL;
         size_t n = 0, allocated = 0;
         struct fl_bpf_key key, next;
@@ -754,7 +764,7 @@ int source_bpf_get_counters(struct source_bpf *s, struct source_bpf_counter **re
                         v = p;
                         allocated = want;
                 }
-                v[n++] = (struct source_bpf_counter){ .key = key, .count = c.count, .lost = c.lost };
+                v[n++] = (struct source_bpf_counter){.key = key, .count = c.count, .lost = c.lost};
         }
         *ret = TAKE_PTR(v);
         *ret_n = n;

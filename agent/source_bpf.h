@@ -44,10 +44,11 @@ const char *source_bpf_prog_state_to_string(enum source_bpf_prog_state state);
 /* What may leave the kernel; the rule engine computes it from the rules so
  * that occurrences no rule can use never wake user space. */
 struct source_bpf_filter {
-        uint32_t kinds;               /* bit (1u << FL_BPF_<KIND>): kind enabled */
-        int32_t thermal_temp_min_mc;  /* thermal_temperature below this stays in the kernel */
-        uint32_t mc_error_types;      /* bit (1u << FL_BPF_MC_<TYPE>) */
-        uint32_t thermal_trip_types;  /* bit (1u << trip type: 0 active, 1 passive, 2 hot, 3 critical) */
+        uint32_t kinds;              /* bit (1u << FL_BPF_<KIND>): kind enabled */
+        int32_t thermal_temp_min_mc; /* thermal_temperature below this stays in the kernel */
+        uint32_t mc_error_types;     /* bit (1u << FL_BPF_MC_<TYPE>) */
+        uint32_t thermal_trip_types; /* bit (1u << trip type: 0 active, 1 passive, 2 hot, 3
+                                        critical) */
 };
 
 /* The filter in force until the first source_bpf_set_filter(): every kind,
@@ -81,8 +82,8 @@ struct source_bpf_options {
  * nothing can work (no BTF, no BPF permission, no ring buffer). */
 int source_bpf_new(sd_event *e, fl_event_fn fn, void *userdata, struct source_bpf **ret);
 /* Same, with options (NULL: defaults). -EINVAL for a bad ring buffer size. */
-int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *opts,
-        fl_event_fn fn, void *userdata, struct source_bpf **ret);
+int source_bpf_new_with_options(sd_event *e, const struct source_bpf_options *opts, fl_event_fn fn,
+        void *userdata, struct source_bpf **ret);
 
 /* Detaches everything and frees; accepts NULL, returns NULL. */
 struct source_bpf *source_bpf_free(struct source_bpf *s);
@@ -123,6 +124,8 @@ struct source_bpf_stats {
         uint64_t ringbuf_drops;    /* sum of the kinds' `lost` */
         uint64_t invalid_records;  /* records of the wrong size or kind (object/loader mismatch) */
         uint64_t truncated_events; /* events passed on with a field left out for lack of room */
+        uint64_t process_errors;   /* failed reads of the ring buffer or maps from the loop */
+        int last_process_error;    /* -errno of the last of those, 0 if none */
         unsigned n_attached;
 };
 
@@ -140,8 +143,7 @@ struct source_bpf_counter {
 
 /* All per-key counters, e.g. for per-DIMM or per-disk metrics. Returns 0 and
  * an array the caller frees (NULL when there is none), or -errno. */
-int source_bpf_get_counters(struct source_bpf *s, struct source_bpf_counter **ret,
-        size_t *ret_n);
+int source_bpf_get_counters(struct source_bpf *s, struct source_bpf_counter **ret, size_t *ret_n);
 
 /* One line for the log: "attached: block_rq_error mc_event ...; absent: aer_event ...;
  * failed: x (reason)". Returns 0 and a string the caller frees, or -ENOMEM. */

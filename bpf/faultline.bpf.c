@@ -177,16 +177,16 @@ enum req_flag_bits___fl {
 
 /* ---- reads that follow fl_user_ptrs ---- */
 
-#define FL_READ(src, a, ...)                                                                       \
-        (fl_user_ptrs ? BPF_CORE_READ_USER(src, a, ##__VA_ARGS__)                                  \
+#define FL_READ(src, a, ...)                                      \
+        (fl_user_ptrs ? BPF_CORE_READ_USER(src, a, ##__VA_ARGS__) \
                       : BPF_CORE_READ(src, a, ##__VA_ARGS__))
 
-#define FL_READ_INTO(dst, src, a, ...)                                                             \
-        (fl_user_ptrs ? BPF_CORE_READ_USER_INTO(dst, src, a, ##__VA_ARGS__)                        \
+#define FL_READ_INTO(dst, src, a, ...)                                      \
+        (fl_user_ptrs ? BPF_CORE_READ_USER_INTO(dst, src, a, ##__VA_ARGS__) \
                       : BPF_CORE_READ_INTO(dst, src, a, ##__VA_ARGS__))
 
-#define FL_READ_STR_INTO(dst, src, a, ...)                                                         \
-        (fl_user_ptrs ? BPF_CORE_READ_USER_STR_INTO(dst, src, a, ##__VA_ARGS__)                    \
+#define FL_READ_STR_INTO(dst, src, a, ...)                                      \
+        (fl_user_ptrs ? BPF_CORE_READ_USER_STR_INTO(dst, src, a, ##__VA_ARGS__) \
                       : BPF_CORE_READ_STR_INTO(dst, src, a, ##__VA_ARGS__))
 
 static __always_inline void fl_read_str(void *dst, __u32 size, const void *src) {
@@ -220,8 +220,8 @@ static __always_inline struct fl_bpf_filter *fl_filter(void) {
 }
 
 /* Counts one hit of `kind`; returns whether the kind is enabled at all. */
-static __always_inline bool fl_begin(__u32 kind, struct fl_bpf_kind_stats **ret_st,
-        struct fl_bpf_filter **ret_f) {
+static __always_inline bool fl_begin(
+        __u32 kind, struct fl_bpf_kind_stats **ret_st, struct fl_bpf_filter **ret_f) {
         struct fl_bpf_kind_stats *st = fl_stats(kind);
         struct fl_bpf_filter *f = fl_filter();
 
@@ -237,8 +237,8 @@ static __always_inline bool fl_begin(__u32 kind, struct fl_bpf_kind_stats **ret_
         return true;
 }
 
-static __always_inline struct fl_bpf_counter *fl_count(const struct fl_bpf_key *key,
-        struct fl_bpf_kind_stats *st) {
+static __always_inline struct fl_bpf_counter *fl_count(
+        const struct fl_bpf_key *key, struct fl_bpf_kind_stats *st) {
         struct fl_bpf_counter *c = bpf_map_lookup_elem(&counters, key);
 
         if (!c) {
@@ -258,8 +258,8 @@ static __always_inline struct fl_bpf_counter *fl_count(const struct fl_bpf_key *
 
 /* Reserves a record after counting the occurrence; NULL when the ring buffer
  * is full, in which case the loss is already accounted for. */
-static __always_inline void *fl_reserve(const struct fl_bpf_key *key, struct fl_bpf_kind_stats *st,
-        __u64 size) {
+static __always_inline void *fl_reserve(
+        const struct fl_bpf_key *key, struct fl_bpf_kind_stats *st, __u64 size) {
         struct fl_bpf_counter *c = fl_count(key, st);
         struct fl_bpf_header *h = bpf_ringbuf_reserve(&events, size, 0);
 
@@ -380,13 +380,13 @@ int fl_tp_block_rq_error(__u64 *ctx) {
 static __always_inline __u32 fl_mc_type(__u32 raw) {
         if (raw == bpf_core_enum_value(enum hw_event_mc_err_type___fl, HW_EVENT_ERR_CORRECTED___fl))
                 return FL_BPF_MC_CORRECTED;
-        if (raw == bpf_core_enum_value(enum hw_event_mc_err_type___fl,
-                           HW_EVENT_ERR_UNCORRECTED___fl))
+        if (raw ==
+                bpf_core_enum_value(enum hw_event_mc_err_type___fl, HW_EVENT_ERR_UNCORRECTED___fl))
                 return FL_BPF_MC_UNCORRECTED;
-        if (bpf_core_enum_value_exists(enum hw_event_mc_err_type___fl,
-                    HW_EVENT_ERR_DEFERRED___fl) &&
-                raw == bpf_core_enum_value(enum hw_event_mc_err_type___fl,
-                               HW_EVENT_ERR_DEFERRED___fl))
+        if (bpf_core_enum_value_exists(
+                    enum hw_event_mc_err_type___fl, HW_EVENT_ERR_DEFERRED___fl) &&
+                raw == bpf_core_enum_value(
+                               enum hw_event_mc_err_type___fl, HW_EVENT_ERR_DEFERRED___fl))
                 return FL_BPF_MC_DEFERRED;
         if (raw == bpf_core_enum_value(enum hw_event_mc_err_type___fl, HW_EVENT_ERR_FATAL___fl))
                 return FL_BPF_MC_FATAL;

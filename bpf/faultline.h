@@ -125,7 +125,7 @@ struct fl_bpf_header {
         __u32 cpu;
 };
 
-#define FL_BPF_DISK_NAME_LEN 32
+#define FL_BPF_DISK_NAME_LEN    32
 #define FL_BPF_THERMAL_NAME_LEN 24 /* THERMAL_NAME_LENGTH is 20 */
 
 struct fl_bpf_block_rq_error {

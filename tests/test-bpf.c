@@ -30,7 +30,7 @@
 #include "macro.h"
 #include "source_bpf.h"
 
-#define BIT(k) (UINT32_C(1) << (k))
+#define BIT(k)    (UINT32_C(1) << (k))
 #define ALL_KINDS ((UINT32_C(1) << FL_BPF_KIND_MAX) - 1)
 
 /* ---- environment ---- */
@@ -111,8 +111,8 @@ static struct source_bpf *open_source(struct env *env, const struct source_bpf_o
 
 /* ---- attach and skip ---- */
 
-static void assert_states(struct source_bpf *s, uint32_t attached, uint32_t absent,
-        uint32_t failed) {
+static void assert_states(
+        struct source_bpf *s, uint32_t attached, uint32_t absent, uint32_t failed) {
         struct source_bpf_stats st;
         unsigned n = 0;
 
@@ -157,7 +157,7 @@ static void test_attach_matches_kernel(void **state) {
 static void test_treat_as_absent(void **state) {
         struct env *env = *state;
         uint32_t present = kernel_tracepoints();
-        struct source_bpf_options o = { .treat_as_absent = BIT(FL_BPF_BLOCK_RQ_ERROR) };
+        struct source_bpf_options o = {.treat_as_absent = BIT(FL_BPF_BLOCK_RQ_ERROR)};
         _cleanup_free_ char *summary = NULL;
 
         open_source(env, &o);
@@ -172,7 +172,7 @@ static void test_treat_as_absent(void **state) {
 static void test_attach_failure_is_isolated(void **state) {
         struct env *env = *state;
         uint32_t present = kernel_tracepoints();
-        struct source_bpf_options o = { .treat_as_present = ALL_KINDS };
+        struct source_bpf_options o = {.treat_as_present = ALL_KINDS};
         _cleanup_free_ char *summary = NULL;
 
         if (present == ALL_KINDS) {
@@ -191,8 +191,8 @@ static void test_attach_failure_is_isolated(void **state) {
 
 /* Byte offset of `member` in `type` (anonymous members searched too), per the
  * running kernel's BTF. */
-static long member_offset_in(const struct btf *btf, const struct btf_type *t, const char *member,
-        long base) {
+static long member_offset_in(
+        const struct btf *btf, const struct btf_type *t, const char *member, long base) {
         const struct btf_member *m = btf_members(t);
 
         for (unsigned i = 0; i < btf_vlen(t); i++) {
@@ -240,14 +240,14 @@ static void *fake_struct(const struct btf *btf, const char *type) {
         return p;
 }
 
-#define PUT(btf, obj, type, member, ctype, value)                                                  \
-        do {                                                                                       \
-                ctype _v = (value);                                                                \
-                memcpy((char *) (obj) + member_offset(btf, type, member), &_v, sizeof(_v));        \
+#define PUT(btf, obj, type, member, ctype, value)                                           \
+        do {                                                                                \
+                ctype _v = (value);                                                         \
+                memcpy((char *) (obj) + member_offset(btf, type, member), &_v, sizeof(_v)); \
         } while (0)
 
-static void put_str(const struct btf *btf, void *obj, const char *type, const char *member,
-        const char *s) {
+static void put_str(
+        const struct btf *btf, void *obj, const char *type, const char *member, const char *s) {
         strcpy((char *) obj + member_offset(btf, type, member), s);
 }
 
@@ -493,50 +493,84 @@ static const struct mc_args mc_fatal = {
         .grain_bits = 0,
 };
 
-static const struct tz_args tz_hot = { .id = 3, .temp = 80000, .prev = 79000, .type = "x86_pkg_temp" };
-static const struct tz_args tz_cool = { .id = 3, .temp = 79999, .prev = 79000, .type = "x86_pkg_temp" };
+static const struct tz_args tz_hot = {
+        .id = 3, .temp = 80000, .prev = 79000, .type = "x86_pkg_temp"};
+static const struct tz_args tz_cool = {
+        .id = 3, .temp = 79999, .prev = 79000, .type = "x86_pkg_temp"};
 static const struct tz_args tz_trip_crit = {
-        .id = 1, .temp = 105000, .trip = 2, .trip_type = 3, .type = "acpitz"
-};
+        .id = 1, .temp = 105000, .trip = 2, .trip_type = 3, .type = "acpitz"};
 static const struct tz_args tz_trip_passive = {
-        .id = 1, .temp = 95000, .trip = 0, .trip_type = 1, .type = "acpitz"
-};
+        .id = 1, .temp = 95000, .trip = 0, .trip_type = 1, .type = "acpitz"};
 
 static const struct block_args blk_read = {
-        .major = 7, .minor = 3, .disk = "loop3", .sector = 2048, .data_len = 4096,
-        .nr_bytes = 4096, .op = 0 /* REQ_OP_READ */, .error = 10,
+        .major = 7,
+        .minor = 3,
+        .disk = "loop3",
+        .sector = 2048,
+        .data_len = 4096,
+        .nr_bytes = 4096,
+        .op = 0 /* REQ_OP_READ */,
+        .error = 10,
 };
 static const struct block_args blk_write_sync_fua = {
-        .major = 259, .minor = 1048575, .disk = "nvme0n1", .sector = 123456789, .data_len = 512,
-        .nr_bytes = 512, .op = 1 /* REQ_OP_WRITE */, .error = 2,
-        .flags = { "__REQ_SYNC", "__REQ_FUA", "__REQ_META" },
+        .major = 259,
+        .minor = 1048575,
+        .disk = "nvme0n1",
+        .sector = 123456789,
+        .data_len = 512,
+        .nr_bytes = 512,
+        .op = 1 /* REQ_OP_WRITE */,
+        .error = 2,
+        .flags = {"__REQ_SYNC", "__REQ_FUA", "__REQ_META"},
 };
 static const struct block_args blk_flush = {
-        .major = 8, .minor = 0, .disk = "sda", .sector = 0, .data_len = 0,
-        .nr_bytes = 0, .op = 2 /* REQ_OP_FLUSH */, .error = 4,
-        .flags = { "__REQ_PREFLUSH" },
+        .major = 8,
+        .minor = 0,
+        .disk = "sda",
+        .sector = 0,
+        .data_len = 0,
+        .nr_bytes = 0,
+        .op = 2 /* REQ_OP_FLUSH */,
+        .error = 4,
+        .flags = {"__REQ_PREFLUSH"},
 };
 
 static const struct aer_args aer_fatal = {
-        .dev_name = "0000:3b:00.0", .bus_type = "PCIe", .status = (1u << 14) | (1u << 18),
-        .severity = 1, .valid = 1, .tlp = { 0x4a000001, 0x0100000f, 0xdeadbeef, 0x0 },
+        .dev_name = "0000:3b:00.0",
+        .bus_type = "PCIe",
+        .status = (1u << 14) | (1u << 18),
+        .severity = 1,
+        .valid = 1,
+        .tlp = {0x4a000001, 0x0100000f, 0xdeadbeef, 0x0},
 };
 static const struct aer_args aer_corrected = {
-        .dev_name = "0000:00:1c.0", .bus_type = "", .status = 1u << 0, .severity = 2,
+        .dev_name = "0000:00:1c.0",
+        .bus_type = "",
+        .status = 1u << 0,
+        .severity = 2,
 };
 
-static const struct mf_args mf_recovered = { .pfn = 0x12345, .type = 7, .result = 3 };
+static const struct mf_args mf_recovered = {.pfn = 0x12345, .type = 7, .result = 3};
 
 static const struct arm_args arm_full = {
-        .valid = 0x7, .affinity = 2, .running = 1, .psci = 0, .sev = 1, .pei_len = 32,
-        .ctx_len = 0, .oem_len = 0, .mpidr = 0x81000100, .midr = 0x410fd0c0, .cpu = 5,
+        .valid = 0x7,
+        .affinity = 2,
+        .running = 1,
+        .psci = 0,
+        .sev = 1,
+        .pei_len = 32,
+        .ctx_len = 0,
+        .oem_len = 0,
+        .mpidr = 0x81000100,
+        .midr = 0x410fd0c0,
+        .cpu = 5,
 };
 
 static const struct ns_args ns_event = {
         /* 6e3e5f8c-1ba3-4a3b-9c68-9f1c9e1e3d12 as guid_t bytes */
-        .sec_type = { 0x8c, 0x5f, 0x3e, 0x6e, 0xa3, 0x1b, 0x3b, 0x4a, 0x9c, 0x68, 0x9f, 0x1c, 0x9e,
-                0x1e, 0x3d, 0x12 },
-        .fru_id = { 0 },
+        .sec_type = {0x8c, 0x5f, 0x3e, 0x6e, 0xa3, 0x1b, 0x3b, 0x4a, 0x9c, 0x68, 0x9f, 0x1c, 0x9e,
+                0x1e, 0x3d, 0x12},
+        .fru_id = {0},
         .fru_text = "PSU1",
         .sev = 0,
         .len = 48,
@@ -545,168 +579,297 @@ static const struct ns_args ns_event = {
 static const struct handler_case handler_cases[] = {
         {
                 .name = "mc_event corrected",
-                .kind = FL_BPF_MC_EVENT, .build = build_mc_event, .param = &mc_corrected,
-                .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "error_type", "Corrected" }, { "error_count", "1" },
-                        { "msg", "memory read error" },
-                        { "label", "CPU_SrcID#0_MC#0_Chan#1_DIMM#0" }, { "mc_index", "0" },
-                        { "top_layer", "0" }, { "middle_layer", "1" }, { "lower_layer", "-1" },
-                        { "address", "0x1234000" }, { "grain", "32" }, { "grain_bits", "5" },
-                        { "syndrome", "0xbeef" },
-                        { "driver_detail", "ProcessorSocketId:0x0 MemoryControllerId:0x0" },
-                },
+                .kind = FL_BPF_MC_EVENT,
+                .build = build_mc_event,
+                .param = &mc_corrected,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"error_type", "Corrected"},
+                                {"error_count", "1"},
+                                {"msg", "memory read error"},
+                                {"label", "CPU_SrcID#0_MC#0_Chan#1_DIMM#0"},
+                                {"mc_index", "0"},
+                                {"top_layer", "0"},
+                                {"middle_layer", "1"},
+                                {"lower_layer", "-1"},
+                                {"address", "0x1234000"},
+                                {"grain", "32"},
+                                {"grain_bits", "5"},
+                                {"syndrome", "0xbeef"},
+                                {"driver_detail", "ProcessorSocketId:0x0 MemoryControllerId:0x0"},
+                        },
         },
         {
                 .name = "mc_event fatal",
-                .kind = FL_BPF_MC_EVENT, .build = build_mc_event, .param = &mc_fatal,
-                .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "error_type", "Fatal" }, { "error_count", "2" }, { "msg", "" },
-                        { "label", "DIMM_B2" }, { "mc_index", "1" }, { "top_layer", "2" },
-                        { "middle_layer", "-1" }, { "lower_layer", "-1" }, { "address", "0x0" },
-                        { "grain", "1" }, { "driver_detail", "" },
-                },
+                .kind = FL_BPF_MC_EVENT,
+                .build = build_mc_event,
+                .param = &mc_fatal,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"error_type", "Fatal"},
+                                {"error_count", "2"},
+                                {"msg", ""},
+                                {"label", "DIMM_B2"},
+                                {"mc_index", "1"},
+                                {"top_layer", "2"},
+                                {"middle_layer", "-1"},
+                                {"lower_layer", "-1"},
+                                {"address", "0x0"},
+                                {"grain", "1"},
+                                {"driver_detail", ""},
+                        },
         },
         {
                 .name = "mc_event corrected, filter wants uncorrected only",
-                .kind = FL_BPF_MC_EVENT, .build = build_mc_event, .param = &mc_corrected,
-                .kinds = ALL_KINDS, .mc_types = 1u << FL_BPF_MC_UNCORRECTED,
-                .hits = 1, .filtered = 1,
+                .kind = FL_BPF_MC_EVENT,
+                .build = build_mc_event,
+                .param = &mc_corrected,
+                .kinds = ALL_KINDS,
+                .mc_types = 1u << FL_BPF_MC_UNCORRECTED,
+                .hits = 1,
+                .filtered = 1,
         },
         {
                 .name = "mc_event with the kind disabled",
-                .kind = FL_BPF_MC_EVENT, .build = build_mc_event, .param = &mc_fatal,
-                .kinds = ALL_KINDS & ~BIT(FL_BPF_MC_EVENT), .hits = 1, .filtered = 1,
+                .kind = FL_BPF_MC_EVENT,
+                .build = build_mc_event,
+                .param = &mc_fatal,
+                .kinds = ALL_KINDS & ~BIT(FL_BPF_MC_EVENT),
+                .hits = 1,
+                .filtered = 1,
         },
         {
                 .name = "thermal_temperature at the threshold",
-                .kind = FL_BPF_THERMAL_TEMPERATURE, .build = build_thermal_temperature,
-                .param = &tz_hot, .kinds = ALL_KINDS, .temp_min = 80000,
-                .hits = 1, .submitted = 1,
-                .fields = {
-                        { "thermal_zone", "x86_pkg_temp" }, { "id", "3" },
-                        { "temp_prev", "79000" }, { "temp", "80000" },
-                },
+                .kind = FL_BPF_THERMAL_TEMPERATURE,
+                .build = build_thermal_temperature,
+                .param = &tz_hot,
+                .kinds = ALL_KINDS,
+                .temp_min = 80000,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"thermal_zone", "x86_pkg_temp"},
+                                {"id", "3"},
+                                {"temp_prev", "79000"},
+                                {"temp", "80000"},
+                        },
         },
         {
                 .name = "thermal_temperature below the threshold stays in the kernel",
-                .kind = FL_BPF_THERMAL_TEMPERATURE, .build = build_thermal_temperature,
-                .param = &tz_cool, .kinds = ALL_KINDS, .temp_min = 80000,
-                .hits = 1, .filtered = 1,
+                .kind = FL_BPF_THERMAL_TEMPERATURE,
+                .build = build_thermal_temperature,
+                .param = &tz_cool,
+                .kinds = ALL_KINDS,
+                .temp_min = 80000,
+                .hits = 1,
+                .filtered = 1,
         },
         {
                 .name = "thermal_temperature is off by default",
-                .kind = FL_BPF_THERMAL_TEMPERATURE, .build = build_thermal_temperature,
-                .param = &tz_hot, .kinds = ALL_KINDS & ~BIT(FL_BPF_THERMAL_TEMPERATURE),
-                .hits = 1, .filtered = 1,
+                .kind = FL_BPF_THERMAL_TEMPERATURE,
+                .build = build_thermal_temperature,
+                .param = &tz_hot,
+                .kinds = ALL_KINDS & ~BIT(FL_BPF_THERMAL_TEMPERATURE),
+                .hits = 1,
+                .filtered = 1,
         },
         {
                 .name = "thermal_zone_trip critical",
-                .kind = FL_BPF_THERMAL_ZONE_TRIP, .build = build_thermal_zone_trip,
-                .param = &tz_trip_crit, .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "thermal_zone", "acpitz" }, { "id", "1" }, { "trip", "2" },
-                        { "trip_type", "CRITICAL" }, { "temp", "105000" },
-                },
+                .kind = FL_BPF_THERMAL_ZONE_TRIP,
+                .build = build_thermal_zone_trip,
+                .param = &tz_trip_crit,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"thermal_zone", "acpitz"},
+                                {"id", "1"},
+                                {"trip", "2"},
+                                {"trip_type", "CRITICAL"},
+                                {"temp", "105000"},
+                        },
         },
         {
                 .name = "thermal_zone_trip passive, filter wants hot and critical",
-                .kind = FL_BPF_THERMAL_ZONE_TRIP, .build = build_thermal_zone_trip,
-                .param = &tz_trip_passive, .kinds = ALL_KINDS, .trip_types = 0xc,
-                .hits = 1, .filtered = 1,
+                .kind = FL_BPF_THERMAL_ZONE_TRIP,
+                .build = build_thermal_zone_trip,
+                .param = &tz_trip_passive,
+                .kinds = ALL_KINDS,
+                .trip_types = 0xc,
+                .hits = 1,
+                .filtered = 1,
         },
         {
                 .name = "block_rq_error read EIO",
-                .kind = FL_BPF_BLOCK_RQ_ERROR, .build = build_block_rq_error, .param = &blk_read,
-                .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "dev", "7:3" }, { "disk", "loop3" }, { "sector", "2048" },
-                        { "nr_sector", "8" }, { "error", "10" }, { "error_name", "BLK_STS_IOERR" },
-                        { "rwbs", "R" },
-                },
+                .kind = FL_BPF_BLOCK_RQ_ERROR,
+                .build = build_block_rq_error,
+                .param = &blk_read,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"dev", "7:3"},
+                                {"disk", "loop3"},
+                                {"sector", "2048"},
+                                {"nr_sector", "8"},
+                                {"error", "10"},
+                                {"error_name", "BLK_STS_IOERR"},
+                                {"rwbs", "R"},
+                        },
         },
         {
                 .name = "block_rq_error sync FUA metadata write timeout, largest minor",
-                .kind = FL_BPF_BLOCK_RQ_ERROR, .build = build_block_rq_error,
-                .param = &blk_write_sync_fua, .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "dev", "259:1048575" }, { "disk", "nvme0n1" },
-                        { "sector", "123456789" }, { "nr_sector", "1" }, { "error", "2" },
-                        { "error_name", "BLK_STS_TIMEOUT" }, { "rwbs", "WFSM" },
-                },
+                .kind = FL_BPF_BLOCK_RQ_ERROR,
+                .build = build_block_rq_error,
+                .param = &blk_write_sync_fua,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"dev", "259:1048575"},
+                                {"disk", "nvme0n1"},
+                                {"sector", "123456789"},
+                                {"nr_sector", "1"},
+                                {"error", "2"},
+                                {"error_name", "BLK_STS_TIMEOUT"},
+                                {"rwbs", "WFSM"},
+                        },
         },
         {
                 .name = "block_rq_error preflush flush transport error",
-                .kind = FL_BPF_BLOCK_RQ_ERROR, .build = build_block_rq_error, .param = &blk_flush,
-                .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "dev", "8:0" }, { "disk", "sda" }, { "sector", "0" },
-                        { "nr_sector", "0" }, { "error", "4" },
-                        { "error_name", "BLK_STS_TRANSPORT" }, { "rwbs", "FF" },
-                },
+                .kind = FL_BPF_BLOCK_RQ_ERROR,
+                .build = build_block_rq_error,
+                .param = &blk_flush,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"dev", "8:0"},
+                                {"disk", "sda"},
+                                {"sector", "0"},
+                                {"nr_sector", "0"},
+                                {"error", "4"},
+                                {"error_name", "BLK_STS_TRANSPORT"},
+                                {"rwbs", "FF"},
+                        },
         },
         {
                 .name = "aer_event fatal with TLP header",
-                .kind = FL_BPF_AER_EVENT, .build = build_aer_event, .param = &aer_fatal,
-                .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "dev_name", "0000:3b:00.0" }, { "bus_type", "PCIe" },
-                        { "status", "0x44000" }, { "severity", "Fatal" },
-                        { "errors", "Completion Timeout|Malformed TLP" },
-                        { "tlp_header_valid", "1" },
-                        { "tlp_header", "4a000001 0100000f deadbeef 00000000" },
-                },
+                .kind = FL_BPF_AER_EVENT,
+                .build = build_aer_event,
+                .param = &aer_fatal,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"dev_name", "0000:3b:00.0"},
+                                {"bus_type", "PCIe"},
+                                {"status", "0x44000"},
+                                {"severity", "Fatal"},
+                                {"errors", "Completion Timeout|Malformed TLP"},
+                                {"tlp_header_valid", "1"},
+                                {"tlp_header", "4a000001 0100000f deadbeef 00000000"},
+                        },
         },
         {
                 .name = "aer_event corrected",
-                .kind = FL_BPF_AER_EVENT, .build = build_aer_event, .param = &aer_corrected,
-                .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "dev_name", "0000:00:1c.0" }, { "status", "0x1" },
-                        { "severity", "Corrected" }, { "errors", "Receiver Error" },
-                        { "tlp_header_valid", "0" },
-                },
+                .kind = FL_BPF_AER_EVENT,
+                .build = build_aer_event,
+                .param = &aer_corrected,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"dev_name", "0000:00:1c.0"},
+                                {"status", "0x1"},
+                                {"severity", "Corrected"},
+                                {"errors", "Receiver Error"},
+                                {"tlp_header_valid", "0"},
+                        },
         },
         {
                 .name = "memory_failure_event recovered",
-                .kind = FL_BPF_MEMORY_FAILURE_EVENT, .build = build_memory_failure_event,
-                .param = &mf_recovered, .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "pfn", "0x12345" }, { "result", "Recovered" },
-                },
+                .kind = FL_BPF_MEMORY_FAILURE_EVENT,
+                .build = build_memory_failure_event,
+                .param = &mf_recovered,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"pfn", "0x12345"},
+                                {"result", "Recovered"},
+                        },
         },
         {
                 .name = "arm_event",
-                .kind = FL_BPF_ARM_EVENT, .build = build_arm_event, .param = &arm_full,
-                .kinds = ALL_KINDS, .needs_type = true, .type = "cper_sec_proc_arm",
-                .hits = 1, .submitted = 1,
-                .fields = {
-                        { "mpidr", "0x81000100" }, { "midr", "0x410fd0c0" },
-                        { "running_state", "1" }, { "psci_state", "0" }, { "affinity", "2" },
-                        { "sev", "fatal" }, { "cpu", "5" }, { "pei_len", "32" },
-                        { "ctx_len", "0" }, { "oem_len", "0" },
-                },
+                .kind = FL_BPF_ARM_EVENT,
+                .build = build_arm_event,
+                .param = &arm_full,
+                .kinds = ALL_KINDS,
+                .needs_type = true,
+                .type = "cper_sec_proc_arm",
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"mpidr", "0x81000100"},
+                                {"midr", "0x410fd0c0"},
+                                {"running_state", "1"},
+                                {"psci_state", "0"},
+                                {"affinity", "2"},
+                                {"sev", "fatal"},
+                                {"cpu", "5"},
+                                {"pei_len", "32"},
+                                {"ctx_len", "0"},
+                                {"oem_len", "0"},
+                        },
         },
         {
                 .name = "non_standard_event",
-                .kind = FL_BPF_NON_STANDARD_EVENT, .build = build_non_standard_event,
-                .param = &ns_event, .kinds = ALL_KINDS, .hits = 1, .submitted = 1,
-                .fields = {
-                        { "sec_type", "6e3e5f8c-1ba3-4a3b-9c68-9f1c9e1e3d12" },
-                        { "fru_id", "00000000-0000-0000-0000-000000000000" },
-                        { "fru_text", "PSU1" }, { "sev", "recoverable" }, { "len", "48" },
-                },
+                .kind = FL_BPF_NON_STANDARD_EVENT,
+                .build = build_non_standard_event,
+                .param = &ns_event,
+                .kinds = ALL_KINDS,
+                .hits = 1,
+                .submitted = 1,
+                .fields =
+                        {
+                                {"sec_type", "6e3e5f8c-1ba3-4a3b-9c68-9f1c9e1e3d12"},
+                                {"fru_id", "00000000-0000-0000-0000-000000000000"},
+                                {"fru_text", "PSU1"},
+                                {"sev", "recoverable"},
+                                {"len", "48"},
+                        },
         },
         {
                 .name = "mce_record without struct mce in BTF stays silent",
-                .kind = FL_BPF_MCE_RECORD, .build = build_opaque, .kinds = ALL_KINDS,
-                .needs_type = false, .type = "!mce",
+                .kind = FL_BPF_MCE_RECORD,
+                .build = build_opaque,
+                .kinds = ALL_KINDS,
+                .needs_type = false,
+                .type = "!mce",
         },
         {
                 .name = "extlog_mem_event without cper_sec_mem_err in BTF stays silent",
-                .kind = FL_BPF_EXTLOG_MEM_EVENT, .build = build_opaque, .kinds = ALL_KINDS,
-                .needs_type = false, .type = "!cper_sec_mem_err",
+                .kind = FL_BPF_EXTLOG_MEM_EVENT,
+                .build = build_opaque,
+                .kinds = ALL_KINDS,
+                .needs_type = false,
+                .type = "!cper_sec_mem_err",
         },
 };
 
@@ -721,7 +884,7 @@ static size_t n_fields(const struct handler_case *c) {
 static void run_handler_case(struct env *env, const struct handler_case *c) {
         struct source_bpf_stats before, after;
         struct source_bpf_filter f;
-        struct fakes k = { .btf = env->btf };
+        struct fakes k = {.btf = env->btf};
         uint64_t args[12] = {};
         size_t want = n_fields(c) > 0;
         _cleanup_free_ char *id_prefix = NULL;
@@ -758,10 +921,10 @@ static void run_handler_case(struct env *env, const struct handler_case *c) {
         fakes_free(&k);
 
         assert_int_equal(after.kinds[c->kind].hits - before.kinds[c->kind].hits, c->hits);
-        assert_int_equal(after.kinds[c->kind].filtered - before.kinds[c->kind].filtered,
-                c->filtered);
-        assert_int_equal(after.kinds[c->kind].submitted - before.kinds[c->kind].submitted,
-                c->submitted);
+        assert_int_equal(
+                after.kinds[c->kind].filtered - before.kinds[c->kind].filtered, c->filtered);
+        assert_int_equal(
+                after.kinds[c->kind].submitted - before.kinds[c->kind].submitted, c->submitted);
         assert_int_equal(after.kinds[c->kind].delivered - before.kinds[c->kind].delivered, want);
         assert_int_equal(after.invalid_records, 0);
 
@@ -789,7 +952,7 @@ static void run_handler_case(struct env *env, const struct handler_case *c) {
 
 static void test_handlers(void **state) {
         struct env *env = *state;
-        struct source_bpf_options o = { .test_mode = true };
+        struct source_bpf_options o = {.test_mode = true};
         struct source_bpf_stats st;
 
         open_source(env, &o);
@@ -804,8 +967,8 @@ static void test_handlers(void **state) {
 
 /* ---- per-key counters ---- */
 
-static const struct source_bpf_counter *find_counter(const struct source_bpf_counter *v, size_t n,
-        unsigned kind, uint64_t a, const char *name) {
+static const struct source_bpf_counter *find_counter(
+        const struct source_bpf_counter *v, size_t n, unsigned kind, uint64_t a, const char *name) {
         for (size_t i = 0; i < n; i++)
                 if (v[i].key.kind == kind && v[i].key.a == a &&
                         strncmp(v[i].key.name, name, sizeof(v[i].key.name)) == 0)
@@ -815,7 +978,7 @@ static const struct source_bpf_counter *find_counter(const struct source_bpf_cou
 
 static void fire_mc(struct env *env, unsigned mc, const char *label, unsigned times) {
         struct mc_args m = mc_corrected;
-        struct fakes k = { .btf = env->btf };
+        struct fakes k = {.btf = env->btf};
         uint64_t args[12];
 
         m.mc = (int) mc;
@@ -827,10 +990,10 @@ static void fire_mc(struct env *env, unsigned mc, const char *label, unsigned ti
 
 static void test_counters_per_key(void **state) {
         struct env *env = *state;
-        struct source_bpf_options o = { .test_mode = true };
+        struct source_bpf_options o = {.test_mode = true};
         _cleanup_free_ struct source_bpf_counter *v = NULL;
         const struct source_bpf_counter *c;
-        struct fakes k = { .btf = env->btf };
+        struct fakes k = {.btf = env->btf};
         uint64_t args[12] = {};
         size_t n;
 
@@ -902,11 +1065,11 @@ static void assert_accounted(struct env *env, const struct per_label *labels, si
 
 static void test_overflow_reconciled(void **state) {
         struct env *env = *state;
-        struct source_bpf_options o = { .test_mode = true, .ringbuf_size_bytes = 4096 };
+        struct source_bpf_options o = {.test_mode = true, .ringbuf_size_bytes = 4096};
         struct per_label labels[] = {
-                { "DIMM_A1", 0, 0 },
-                { "DIMM_A2", 1, 0 },
-                { "DIMM_B1", 2, 0 },
+                {"DIMM_A1", 0, 0},
+                {"DIMM_A2", 1, 0},
+                {"DIMM_B1", 2, 0},
         };
         struct source_bpf_stats st;
         size_t reconciled_events = 0;
@@ -929,8 +1092,7 @@ static void test_overflow_reconciled(void **state) {
                         reconciled_events++;
                         assert_true(env->cap.events[i].count >= 1);
                         assert_non_null(strstr(env->cap.events[i].identity, ":lost:mc_event:"));
-                        assert_string_equal(capture_field(&env->cap, i, "error_type"),
-                                "Corrected");
+                        assert_string_equal(capture_field(&env->cap, i, "error_type"), "Corrected");
                 }
         /* One reconciliation event per key, not one per lost occurrence. */
         assert_int_equal(reconciled_events, ELEMENTSOF(labels));
@@ -946,13 +1108,27 @@ static void test_overflow_reconciled(void **state) {
         assert_int_equal(source_bpf_process(env->src), 0);
 }
 
+/* The same through the sd-event loop, as the agent runs it: the ring
+ * buffer's io source delivers and reconciles without explicit calls. */
+static void test_overflow_through_loop(void **state) {
+        struct env *env = *state;
+        struct source_bpf_options o = {.test_mode = true, .ringbuf_size_bytes = 4096};
+        struct per_label labels[] = {{"DIMM_C1", 3, 1000}};
+
+        open_source(env, &o);
+        fire_mc(env, labels[0].mc, labels[0].label, labels[0].fired);
+        for (int i = 0; i < 100 && capture_total(&env->cap) < labels[0].fired; i++)
+                assert_true(sd_event_run(env->event, 20 * 1000) >= 0);
+        assert_accounted(env, labels, ELEMENTSOF(labels));
+}
+
 /* The counters table full as well: occurrences are still counted per kind
  * and passed on as one unkeyed event. */
 static void test_overflow_unkeyed(void **state) {
         struct env *env = *state;
-        struct source_bpf_options o = { .test_mode = true, .ringbuf_size_bytes = 4096 };
+        struct source_bpf_options o = {.test_mode = true, .ringbuf_size_bytes = 4096};
         struct source_bpf_stats st;
-        struct fakes k = { .btf = env->btf };
+        struct fakes k = {.btf = env->btf};
         uint64_t args[12] = {};
         uint64_t unkeyed_count = 0;
         unsigned type_value;
@@ -966,8 +1142,8 @@ static void test_overflow_unkeyed(void **state) {
         for (unsigned key = 0; n_keys < 4096; key++) {
                 args[1] = type_value + key / 16;
                 args[2] = key % 16;
-                assert_int_equal(source_bpf_test_run(env->src, FL_BPF_MEMORY_FAILURE_EVENT, args, 12),
-                        0);
+                assert_int_equal(
+                        source_bpf_test_run(env->src, FL_BPF_MEMORY_FAILURE_EVENT, args, 12), 0);
                 n_keys++;
                 if (n_keys % 4 == 0)
                         assert_true(source_bpf_process(env->src) >= 0);
@@ -982,8 +1158,8 @@ static void test_overflow_unkeyed(void **state) {
         args[1] = 100000;
         for (unsigned i = 0; i < 200; i++) {
                 args[2] = i;
-                assert_int_equal(source_bpf_test_run(env->src, FL_BPF_MEMORY_FAILURE_EVENT, args, 12),
-                        0);
+                assert_int_equal(
+                        source_bpf_test_run(env->src, FL_BPF_MEMORY_FAILURE_EVENT, args, 12), 0);
         }
         assert_true(source_bpf_process(env->src) > 0);
         assert_int_equal(source_bpf_get_stats(env->src, &st), 0);
@@ -1001,8 +1177,8 @@ static void test_overflow_unkeyed(void **state) {
 
 static void test_errors(void **state) {
         struct env *env = *state;
-        struct source_bpf_options bad_size = { .test_mode = true, .ringbuf_size_bytes = 12288 };
-        struct source_bpf_options tiny = { .test_mode = true, .ringbuf_size_bytes = 1024 };
+        struct source_bpf_options bad_size = {.test_mode = true, .ringbuf_size_bytes = 12288};
+        struct source_bpf_options tiny = {.test_mode = true, .ringbuf_size_bytes = 1024};
         struct source_bpf_options o = {
                 .test_mode = true,
                 .treat_as_absent = BIT(FL_BPF_AER_EVENT),
@@ -1011,8 +1187,8 @@ static void test_errors(void **state) {
         struct source_bpf *s = NULL;
         uint64_t args[13] = {};
 
-        assert_int_equal(source_bpf_new_with_options(env->event, &bad_size, capture_event,
-                                 &env->cap, &s),
+        assert_int_equal(
+                source_bpf_new_with_options(env->event, &bad_size, capture_event, &env->cap, &s),
                 -EINVAL);
         assert_int_equal(
                 source_bpf_new_with_options(env->event, &tiny, capture_event, &env->cap, &s),
@@ -1036,13 +1212,16 @@ static void test_errors(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_attach_matches_kernel, env_setup, env_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_attach_matches_kernel, env_setup, env_teardown),
                 cmocka_unit_test_setup_teardown(test_treat_as_absent, env_setup, env_teardown),
-                cmocka_unit_test_setup_teardown(test_attach_failure_is_isolated, env_setup,
-                        env_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_attach_failure_is_isolated, env_setup, env_teardown),
                 cmocka_unit_test_setup_teardown(test_handlers, env_setup, env_teardown),
                 cmocka_unit_test_setup_teardown(test_counters_per_key, env_setup, env_teardown),
                 cmocka_unit_test_setup_teardown(test_overflow_reconciled, env_setup, env_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_overflow_through_loop, env_setup, env_teardown),
                 cmocka_unit_test_setup_teardown(test_overflow_unkeyed, env_setup, env_teardown),
                 cmocka_unit_test_setup_teardown(test_errors, env_setup, env_teardown),
         };

@@ -12,9 +12,9 @@ static void test_source_strings(void **state) {
                 enum fl_source source;
                 const char *name;
         } cases[] = {
-                { FL_SOURCE_BPF, "bpf" },
-                { FL_SOURCE_SYSFS, "sysfs" },
-                { FL_SOURCE_JOURNAL, "journal" },
+                {FL_SOURCE_BPF, "bpf"},
+                {FL_SOURCE_SYSFS, "sysfs"},
+                {FL_SOURCE_JOURNAL, "journal"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -24,7 +24,7 @@ static void test_source_strings(void **state) {
 }
 
 static void test_source_errors(void **state) {
-        static const char *const bad[] = { "", "BPF", "bpf ", "kmsg" };
+        static const char *const bad[] = {"", "BPF", "bpf ", "kmsg"};
 
         assert_null(fl_source_to_string(_FL_SOURCE_MAX));
         assert_null(fl_source_to_string((enum fl_source) - 1));
@@ -36,7 +36,7 @@ static void test_source_errors(void **state) {
 static void test_event_field(void **state) {
         struct fl_event ev = {
                 .kind = "block_rq_error",
-                .fields = { { "dev", "7:0" }, { "disk", "loop0" }, { "sector", "100" } },
+                .fields = {{"dev", "7:0"}, {"disk", "loop0"}, {"sector", "100"}},
                 .n_fields = 3,
         };
 

@@ -198,8 +198,8 @@ static int ffs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         return -ENOENT;
 }
 
-static int ffs_read(const char *path, char *buf, size_t size, off_t off,
-        struct fuse_file_info *fi) {
+static int ffs_read(
+        const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
         struct faultyfs *fs = state();
         uint64_t total = fs->n_sectors * SECTOR_SIZE;
 
@@ -215,9 +215,9 @@ static int ffs_read(const char *path, char *buf, size_t size, off_t off,
                 if (n >= 0) {
                         size_t len = (size_t) n;
 
-                        n = (uint64_t) off >= len ? 0 : (int) (size < len - (size_t) off
-                                                                       ? size
-                                                                       : len - (size_t) off);
+                        n = (uint64_t) off >= len
+                                    ? 0
+                                    : (int) (size < len - (size_t) off ? size : len - (size_t) off);
                         memcpy(buf, text + off, (size_t) n);
                 }
                 free(text);
@@ -229,8 +229,8 @@ static int ffs_read(const char *path, char *buf, size_t size, off_t off,
                 return 0;
         if (size > total - (uint64_t) off)
                 size = (size_t) (total - (uint64_t) off);
-        for (uint64_t s = (uint64_t) off / SECTOR_SIZE; s <= ((uint64_t) off + size - 1) / SECTOR_SIZE;
-                s++)
+        for (uint64_t s = (uint64_t) off / SECTOR_SIZE;
+                s <= ((uint64_t) off + size - 1) / SECTOR_SIZE; s++)
                 if (is_bad(fs, s)) {
                         fs->read_errors++;
                         return -EIO;
@@ -239,8 +239,8 @@ static int ffs_read(const char *path, char *buf, size_t size, off_t off,
         return (int) size;
 }
 
-static int ffs_write(const char *path, const char *buf, size_t size, off_t off,
-        struct fuse_file_info *fi) {
+static int ffs_write(
+        const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
         struct faultyfs *fs = state();
         uint64_t total = fs->n_sectors * SECTOR_SIZE;
 
@@ -282,14 +282,14 @@ static const struct fuse_operations ops = {
 };
 
 static const struct fuse_opt option_spec[] = {
-        { "--sectors=%lu", offsetof(struct options, sectors), 0 },
-        { "--bad=%s", offsetof(struct options, bad), 0 },
+        {"--sectors=%lu", offsetof(struct options, sectors), 0},
+        {"--bad=%s", offsetof(struct options, bad), 0},
         FUSE_OPT_END,
 };
 
 int main(int argc, char *argv[]) {
         struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-        struct options o = { .sectors = SECTORS_DEFAULT };
+        struct options o = {.sectors = SECTORS_DEFAULT};
         struct faultyfs fs = {};
         int r;
 
@@ -309,9 +309,11 @@ int main(int argc, char *argv[]) {
         /* Each sector starts with its own number, so a reader can tell
          * sectors apart. */
         for (uint64_t s = 0; s < fs.n_sectors; s++)
-                snprintf((char *) fs.data + s * SECTOR_SIZE, SECTOR_SIZE, "sector %" PRIu64 "\n", s);
+                snprintf(
+                        (char *) fs.data + s * SECTOR_SIZE, SECTOR_SIZE, "sector %" PRIu64 "\n", s);
         if (o.bad && apply_list(&fs, o.bad, true) < 0) {
-                fprintf(stderr, "faultyfs: bad sector list '%s' does not parse or is out of range\n",
+                fprintf(stderr,
+                        "faultyfs: bad sector list '%s' does not parse or is out of range\n",
                         o.bad);
                 return 2;
         }
