@@ -209,6 +209,9 @@ static __always_inline void fl_read(void *dst, __u32 size, const void *src) {
 
 /* ---- accounting ---- */
 
+/* Per-CPU slots, so plain increments: a program does not nest with itself
+ * on one CPU (the kernel skips recursive runs), and other kinds have their
+ * own slots. The shared per-key counters use atomics instead. */
 static __always_inline struct fl_bpf_kind_stats *fl_stats(__u32 kind) {
         return bpf_map_lookup_elem(&stats, &kind);
 }
