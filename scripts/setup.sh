@@ -31,7 +31,7 @@ APT_PACKAGES=(
     libsystemd-dev libssl-dev libcurl4-openssl-dev libevent-dev libjansson-dev
     libpcre2-dev libcmocka-dev libfuse3-dev
     # runtime and test tools
-    fuse3 systemd systemd-journal-remote util-linux procps iproute2 openssl
+    fuse3 mount systemd systemd-journal-remote util-linux procps iproute2 openssl
     curl jq python3 python3-venv rpm dpkg-dev file
 )
 
