@@ -51,6 +51,9 @@ type Workflows struct {
 	// RunbookTimeout is the activities' runbook timeout, used to size the
 	// ExecRunbook StartToClose timeout.
 	RunbookTimeout time.Duration
+	// HeartbeatTimeout overrides runbookHeartbeatTimeout (tests shorten it:
+	// the SDK sends heartbeats at most every 80% of it).
+	HeartbeatTimeout time.Duration
 }
 
 func retryPolicy(initial, maxInterval time.Duration) *temporal.RetryPolicy {
@@ -68,9 +71,13 @@ func (w *Workflows) runbookOptions() workflow.ActivityOptions {
 	if timeout <= 0 {
 		timeout = DefaultRunbookTimeout
 	}
+	heartbeat := w.HeartbeatTimeout
+	if heartbeat <= 0 {
+		heartbeat = runbookHeartbeatTimeout
+	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: timeout + runbookCloseSlack,
-		HeartbeatTimeout:    runbookHeartbeatTimeout,
+		HeartbeatTimeout:    heartbeat,
 		RetryPolicy:         retryPolicy(10*time.Second, 2*time.Minute),
 	}
 }
