@@ -61,7 +61,7 @@ func diagnose(t *testing.T, a *Activities, tr Trigger) DiagnosticsResult {
 }
 
 func u64(v uint64) *uint64 { return &v }
-func i64(v int64) *int64    { return &v }
+func i64(v int64) *int64   { return &v }
 
 func TestCollectDiagnostics(t *testing.T) {
 	root := diagSysfs(t)
