@@ -162,3 +162,58 @@ func TestNotify(t *testing.T) {
 		t.Errorf("datagram %q", got)
 	}
 }
+
+// TestRunWaitsForTemporal: with no server, Run keeps retrying, says so in
+// STATUS=, and a stop request (SIGTERM's context) ends it cleanly.
+func TestRunWaitsForTemporal(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+
+	// A port nothing listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	cfg := config.Default()
+	cfg.Node = config.Node{Name: "node-a", Type: "t", Datacenter: "d"}
+	cfg.Temporal.Address = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(cfg, "test", slog.New(slog.DiscardHandler)).Run(ctx) }()
+
+	var msgs []string
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for !strings.Contains(strings.Join(msgs, "|"), "waiting for Temporal at "+addr) {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("no waiting STATUS: %v (got %q)", err, msgs)
+		}
+		msgs = append(msgs, string(buf[:n]))
+	}
+	if !strings.HasPrefix(msgs[0], "STATUS=node-a: connecting to Temporal at "+addr) {
+		t.Errorf("first message %q", msgs[0])
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v after a stop request", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	for _, m := range msgs {
+		if strings.Contains(m, "READY=1") {
+			t.Errorf("READY=1 without a server: %q", m)
+		}
+	}
+}
