@@ -75,7 +75,7 @@ if command -v go >/dev/null; then
         GOBIN=/opt/faultline-dev/bin go install github.com/tmccombs/hcl2json@v0.6.4
     fi
 else
-    echo "setup.sh: go not found; install Go >= 1.22" >&2
+    echo "setup.sh: go not found; install Go >= 1.26 (the worker's Temporal SDK needs it)" >&2
     exit 1
 fi
 
