@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "event_recorder.h"
 #include "macro.h"
 #include "source_sysfs.h"
 
@@ -30,66 +31,27 @@
 #define TZ "class/thermal/thermal_zone0"
 #define HW "class/hwmon/hwmon0"
 
-struct recorded {
-        char *kind;
-        char *identity;
-        uint64_t count;
-        size_t n_fields;
-        char *names[FL_EVENT_FIELDS_MAX];
-        char *values[FL_EVENT_FIELDS_MAX];
-};
-
 struct fixture {
         char *dir;
         char *root;
         char *state;
         sd_event *event;
         struct fl_source_sysfs *src;
-        struct recorded events[64];
-        size_t n_events;
-        size_t exit_after; /* stop the loop at this many events */
+        struct fl_recorder rec;
         char log[8192];
 };
 
 static void record(const struct fl_event *ev, void *userdata) {
         struct fixture *fx = userdata;
-        struct recorded *r;
 
         assert_int_equal(ev->source, FL_SOURCE_SYSFS);
-        assert_true(fx->n_events < ELEMENTSOF(fx->events));
-        r = &fx->events[fx->n_events++];
-        r->kind = strdup(ev->kind);
-        r->identity = strdup(ev->identity);
-        r->count = ev->count;
-        r->n_fields = ev->n_fields;
-        for (size_t i = 0; i < ev->n_fields; i++) {
-                r->names[i] = strdup(ev->fields[i].name);
-                r->values[i] = strdup(ev->fields[i].value);
-        }
         assert_true(ev->realtime_usec > 0);
         assert_true(ev->monotonic_usec > 0);
-        if (fx->exit_after && fx->n_events == fx->exit_after)
-                assert_true(sd_event_exit(fx->event, 0) >= 0);
+        fl_recorder_record(ev, &fx->rec);
 }
 
 static void clear_events(struct fixture *fx) {
-        for (size_t i = 0; i < fx->n_events; i++) {
-                struct recorded *r = &fx->events[i];
-                free(r->kind);
-                free(r->identity);
-                for (size_t j = 0; j < r->n_fields; j++) {
-                        free(r->names[j]);
-                        free(r->values[j]);
-                }
-        }
-        fx->n_events = 0;
-}
-
-static const char *field(const struct recorded *r, const char *name) {
-        for (size_t i = 0; i < r->n_fields; i++)
-                if (strcmp(r->names[i], name) == 0)
-                        return r->values[i];
-        return NULL;
+        fl_recorder_clear(&fx->rec);
 }
 
 static void collect_log(int priority, const char *message, void *userdata) {
@@ -207,21 +169,22 @@ static void set_ce(struct fixture *fx, const char *n) {
         put(fx, MC "/dimm0/dimm_ce_count", n);
 }
 
-static const struct recorded *find_scope(struct fixture *fx, const char *kind, const char *scope) {
-        const struct recorded *found = NULL;
+static const struct fl_recorded_event *find_scope(
+        struct fixture *fx, const char *kind, const char *scope) {
+        const struct fl_recorded_event *found = NULL;
 
-        for (size_t i = 0; i < fx->n_events; i++)
-                if (strcmp(fx->events[i].kind, kind) == 0 &&
-                        strcmp(field(&fx->events[i], "scope"), scope) == 0) {
+        for (size_t i = 0; i < fx->rec.n_events; i++)
+                if (strcmp(fx->rec.events[i].kind, kind) == 0 &&
+                        strcmp(fl_recorded_field(&fx->rec.events[i], "scope"), scope) == 0) {
                         assert_null(found); /* one event per scope and kind */
-                        found = &fx->events[i];
+                        found = &fx->rec.events[i];
                 }
         assert_non_null(found);
         return found;
 }
 
 static void expect_identity(
-        const struct recorded *r, const char *boot, const char *path, const char *tail) {
+        const struct fl_recorded_event *r, const char *boot, const char *path, const char *tail) {
         _cleanup_free_ char *want = NULL;
 
         assert_true(asprintf(&want, "sysfs:%s:%s:%s", boot, path, tail) > 0);
@@ -231,61 +194,61 @@ static void expect_identity(
 static void test_edac_baseline_then_deltas(void **state) {
         struct fixture *fx = *state;
         struct fl_sysfs_stats st;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
 
         make_edac(fx, "3");
         start(fx, BOOT_A, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0); /* first run ever: baseline only */
+        assert_int_equal(fx->rec.n_events, 0); /* first run ever: baseline only */
 
         set_ce(fx, "5");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 4);
+        assert_int_equal(fx->rec.n_events, 4);
 
         r = find_scope(fx, "edac_ce", "mc");
         assert_int_equal(r->count, 2);
-        assert_string_equal(field(r, "mc"), "0");
-        assert_string_equal(field(r, "mc_name"), "Skylake Socket#0 IMC#0");
-        assert_string_equal(field(r, "total"), "5");
-        assert_string_equal(field(r, "delta"), "2");
-        assert_null(field(r, "label"));
+        assert_string_equal(fl_recorded_field(r, "mc"), "0");
+        assert_string_equal(fl_recorded_field(r, "mc_name"), "Skylake Socket#0 IMC#0");
+        assert_string_equal(fl_recorded_field(r, "total"), "5");
+        assert_string_equal(fl_recorded_field(r, "delta"), "2");
+        assert_null(fl_recorded_field(r, "label"));
         expect_identity(r, BOOT_A, MC "/ce_count", "5");
 
         r = find_scope(fx, "edac_ce", "csrow");
         assert_int_equal(r->count, 2);
-        assert_string_equal(field(r, "csrow"), "0");
-        assert_null(field(r, "channel"));
+        assert_string_equal(fl_recorded_field(r, "csrow"), "0");
+        assert_null(fl_recorded_field(r, "channel"));
 
         r = find_scope(fx, "edac_ce", "channel");
         assert_int_equal(r->count, 2);
-        assert_string_equal(field(r, "csrow"), "0");
-        assert_string_equal(field(r, "channel"), "0");
-        assert_string_equal(field(r, "label"), "CPU_SrcID#0_Ha#0_Chan#0_DIMM#0");
+        assert_string_equal(fl_recorded_field(r, "csrow"), "0");
+        assert_string_equal(fl_recorded_field(r, "channel"), "0");
+        assert_string_equal(fl_recorded_field(r, "label"), "CPU_SrcID#0_Ha#0_Chan#0_DIMM#0");
 
         r = find_scope(fx, "edac_ce", "dimm");
         assert_int_equal(r->count, 2);
-        assert_string_equal(field(r, "dimm"), "0");
-        assert_string_equal(field(r, "label"), "CPU_SrcID#0_Ha#0_Chan#0_DIMM#0");
-        assert_string_equal(field(r, "location"), "channel 0 slot 0");
-        assert_string_equal(field(r, "path"), MC "/dimm0/dimm_ce_count");
+        assert_string_equal(fl_recorded_field(r, "dimm"), "0");
+        assert_string_equal(fl_recorded_field(r, "label"), "CPU_SrcID#0_Ha#0_Chan#0_DIMM#0");
+        assert_string_equal(fl_recorded_field(r, "location"), "channel 0 slot 0");
+        assert_string_equal(fl_recorded_field(r, "path"), MC "/dimm0/dimm_ce_count");
         expect_identity(r, BOOT_A, MC "/dimm0/dimm_ce_count", "5");
 
         /* Nothing new, nothing emitted. */
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         /* An uncorrectable error on the DIMM, with a label user space set since. */
         put(fx, MC "/dimm0/dimm_ue_count", "1");
         put(fx, MC "/dimm0/dimm_label", "DIMM_A1");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 1);
+        assert_int_equal(fx->rec.n_events, 1);
         r = find_scope(fx, "edac_ue", "dimm");
         assert_int_equal(r->count, 1);
-        assert_string_equal(field(r, "label"), "DIMM_A1");
+        assert_string_equal(fl_recorded_field(r, "label"), "DIMM_A1");
 
         put(fx, MC "/ue_noinfo_count", "7");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 1);
+        assert_int_equal(fx->rec.n_events, 1);
         r = find_scope(fx, "edac_ue", "mc_noinfo");
         assert_int_equal(r->count, 7);
 
@@ -299,7 +262,7 @@ static void test_edac_baseline_then_deltas(void **state) {
 
 static void test_edac_rank_layout(void **state) {
         struct fixture *fx = *state;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
 
         put(fx, MC "/ce_count", "0");
         put(fx, MC "/rank3/dimm_ce_count", "0");
@@ -309,16 +272,16 @@ static void test_edac_rank_layout(void **state) {
         put(fx, MC "/rank3/dimm_ce_count", "2");
         poll_now(fx, false);
         r = find_scope(fx, "edac_ce", "rank");
-        assert_string_equal(field(r, "rank"), "3");
-        assert_null(field(r, "dimm"));
-        assert_null(field(r, "location"));
-        assert_string_equal(field(r, "label"), "rank label");
+        assert_string_equal(fl_recorded_field(r, "rank"), "3");
+        assert_null(fl_recorded_field(r, "dimm"));
+        assert_null(fl_recorded_field(r, "location"));
+        assert_string_equal(fl_recorded_field(r, "label"), "rank label");
 }
 
 static void test_edac_persisted_across_restart(void **state) {
         struct fixture *fx = *state;
         _cleanup_free_ char *state_file = NULL, *saved = NULL;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
         size_t n;
 
         assert_true(asprintf(&state_file, "%s/sysfs.json", fx->state) > 0);
@@ -331,7 +294,7 @@ static void test_edac_persisted_across_restart(void **state) {
         set_ce(fx, "9");
         start(fx, BOOT_A, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 4);
+        assert_int_equal(fx->rec.n_events, 4);
         r = find_scope(fx, "edac_ce", "dimm");
         assert_int_equal(r->count, 6);
         expect_identity(r, BOOT_A, MC "/dimm0/dimm_ce_count", "9");
@@ -340,7 +303,7 @@ static void test_edac_persisted_across_restart(void **state) {
         stop(fx);
         start(fx, BOOT_A, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         /* A crash after the event but before the state was saved: the same
          * occurrence is read again, with the same identity and count. */
@@ -360,7 +323,7 @@ static void test_edac_persisted_across_restart(void **state) {
 
 static void test_edac_new_boot(void **state) {
         struct fixture *fx = *state;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
 
         make_edac(fx, "7");
         start(fx, BOOT_A, true);
@@ -372,7 +335,7 @@ static void test_edac_new_boot(void **state) {
         set_ce(fx, "2");
         start(fx, BOOT_B, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 4);
+        assert_int_equal(fx->rec.n_events, 4);
         r = find_scope(fx, "edac_ce", "dimm");
         assert_int_equal(r->count, 2);
         expect_identity(r, BOOT_B, MC "/dimm0/dimm_ce_count", "2");
@@ -381,7 +344,7 @@ static void test_edac_new_boot(void **state) {
 static void test_edac_counter_reset(void **state) {
         struct fixture *fx = *state;
         struct fl_sysfs_stats st;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
 
         make_edac(fx, "5");
         start(fx, BOOT_A, true);
@@ -389,7 +352,7 @@ static void test_edac_counter_reset(void **state) {
 
         set_ce(fx, "1"); /* reset_counters, or the DIMM was replaced */
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_int_equal(st.counter_resets, 4);
 
@@ -406,19 +369,19 @@ static void test_edac_without_state_dir(void **state) {
         make_edac(fx, "4");
         start(fx, BOOT_A, false);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
         stop(fx);
         set_ce(fx, "6");
         /* Nothing persisted: a restart can only take a new baseline. */
         start(fx, BOOT_A, false);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
         assert_int_equal(stat(fx->state, &st), -1);
 }
 
 static void test_edac_sensor_appears(void **state) {
         struct fixture *fx = *state;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
         struct fl_sysfs_stats st;
 
         make_edac(fx, "1");
@@ -431,13 +394,13 @@ static void test_edac_sensor_appears(void **state) {
         put(fx, MC "/dimm1/dimm_ue_count", "0");
         put(fx, MC "/dimm1/dimm_label", "DIMM_B1");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0); /* not walked yet */
+        assert_int_equal(fx->rec.n_events, 0); /* not walked yet */
         poll_now(fx, true);
-        assert_int_equal(fx->n_events, 1);
+        assert_int_equal(fx->rec.n_events, 1);
         r = find_scope(fx, "edac_ce", "dimm");
         assert_int_equal(r->count, 4);
-        assert_string_equal(field(r, "dimm"), "1");
-        assert_string_equal(field(r, "label"), "DIMM_B1");
+        assert_string_equal(fl_recorded_field(r, "dimm"), "1");
+        assert_string_equal(fl_recorded_field(r, "label"), "DIMM_B1");
 
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_int_equal(st.sensors_ok, 11);
@@ -460,7 +423,7 @@ static void test_edac_sensor_vanishes_and_returns(void **state) {
         put(fx, MC "/ce_count", "4");
         put(fx, MC "/csrow0/ce_count", "4");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 2); /* the mc and csrow views still work */
+        assert_int_equal(fx->rec.n_events, 2); /* the mc and csrow views still work */
         (void) find_scope(fx, "edac_ce", "mc");
         assert_int_equal(
                 fl_source_sysfs_sensor_error(fx->src, MC "/dimm0/dimm_ce_count", &error), 0);
@@ -484,7 +447,7 @@ static void test_edac_sensor_vanishes_and_returns(void **state) {
         put(fx, MC "/dimm0/dimm_ce_count", "3");
         put(fx, MC "/dimm0/dimm_ue_count", "0");
         poll_now(fx, true);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
         put(fx, MC "/dimm0/dimm_ce_count", "5");
         poll_now(fx, false);
         assert_int_equal(find_scope(fx, "edac_ce", "dimm")->count, 2);
@@ -564,7 +527,7 @@ static void check_degrade(struct fixture *fx, const struct degrade_case *c) {
         poll_now(fx, false);
 
         /* Only that sensor degrades: the three other views report the error. */
-        assert_int_equal(fx->n_events, 3);
+        assert_int_equal(fx->rec.n_events, 3);
         assert_int_equal(
                 fl_source_sysfs_sensor_error(fx->src, MC "/dimm0/dimm_ce_count", &error), 0);
         if (error != c->error)
@@ -576,7 +539,7 @@ static void check_degrade(struct fixture *fx, const struct degrade_case *c) {
         /* Not retried before the next walk. */
         repair(fx, MC "/dimm0/dimm_ce_count", "2");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
         assert_int_equal(
                 fl_source_sysfs_sensor_error(fx->src, MC "/dimm0/dimm_ce_count", &error), 0);
         assert_int_equal(error, c->error);
@@ -586,7 +549,7 @@ static void check_degrade(struct fixture *fx, const struct degrade_case *c) {
         assert_int_equal(
                 fl_source_sysfs_sensor_error(fx->src, MC "/dimm0/dimm_ce_count", &error), 0);
         assert_int_equal(error, 0);
-        assert_int_equal(fx->n_events, 1);
+        assert_int_equal(fx->rec.n_events, 1);
         assert_int_equal(find_scope(fx, "edac_ce", "dimm")->count, 1);
         assert_non_null(strstr(fx->log, "dimm_ce_count recovered"));
 }
@@ -619,72 +582,72 @@ static void expect_kinds(struct fixture *fx, const char *const *kinds) {
 
         while (kinds[n])
                 n++;
-        if (fx->n_events != n)
-                fail_msg("%zu events, expected %zu", fx->n_events, n);
+        if (fx->rec.n_events != n)
+                fail_msg("%zu events, expected %zu", fx->rec.n_events, n);
         for (size_t i = 0; i < n; i++)
-                assert_string_equal(fx->events[i].kind, kinds[i]);
+                assert_string_equal(fx->rec.events[i].kind, kinds[i]);
 }
 
 static void test_thermal_trip_crossings(void **state) {
         struct fixture *fx = *state;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
         struct fl_sysfs_stats st;
 
         make_zone(fx, "50000");
         start(fx, BOOT_A, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         put(fx, TZ "/temp", "85000");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"thermal_trip", NULL});
-        r = &fx->events[0];
+        r = &fx->rec.events[0];
         assert_int_equal(r->count, 1);
-        assert_string_equal(field(r, "zone"), "thermal_zone0");
-        assert_string_equal(field(r, "type"), "x86_pkg_temp");
-        assert_string_equal(field(r, "temp"), "85000");
-        assert_string_equal(field(r, "trip"), "0");
-        assert_string_equal(field(r, "trip_type"), "passive");
-        assert_string_equal(field(r, "trip_temp"), "80000");
-        assert_string_equal(field(r, "hyst"), "2000");
+        assert_string_equal(fl_recorded_field(r, "zone"), "thermal_zone0");
+        assert_string_equal(fl_recorded_field(r, "type"), "x86_pkg_temp");
+        assert_string_equal(fl_recorded_field(r, "temp"), "85000");
+        assert_string_equal(fl_recorded_field(r, "trip"), "0");
+        assert_string_equal(fl_recorded_field(r, "trip_type"), "passive");
+        assert_string_equal(fl_recorded_field(r, "trip_temp"), "80000");
+        assert_string_equal(fl_recorded_field(r, "hyst"), "2000");
         expect_identity(r, BOOT_A, TZ "/trip_point_0_temp", "1");
 
         /* Still above: no new event, however often it is read. */
         put(fx, TZ "/temp", "90000");
         poll_now(fx, false);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         /* Within the hysteresis band (>= 78000): still tripped. */
         put(fx, TZ "/temp", "78500");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         put(fx, TZ "/temp", "77000");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"thermal_clear", NULL});
-        expect_identity(&fx->events[0], BOOT_A, TZ "/trip_point_0_temp", "1:clear");
+        expect_identity(&fx->rec.events[0], BOOT_A, TZ "/trip_point_0_temp", "1:clear");
 
         /* A second crossing is a new occurrence; both trips at once. */
         put(fx, TZ "/temp", "101000");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"thermal_trip", "thermal_trip", NULL});
-        expect_identity(&fx->events[0], BOOT_A, TZ "/trip_point_0_temp", "2");
-        assert_string_equal(field(&fx->events[1], "trip_type"), "critical");
-        assert_null(field(&fx->events[1], "hyst"));
-        expect_identity(&fx->events[1], BOOT_A, TZ "/trip_point_1_temp", "1");
+        expect_identity(&fx->rec.events[0], BOOT_A, TZ "/trip_point_0_temp", "2");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[1], "trip_type"), "critical");
+        assert_null(fl_recorded_field(&fx->rec.events[1], "hyst"));
+        expect_identity(&fx->rec.events[1], BOOT_A, TZ "/trip_point_1_temp", "1");
 
         /* A restart while hot does not fire again. */
         stop(fx);
         start(fx, BOOT_A, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         /* Without hysteresis the critical trip clears right below it. */
         put(fx, TZ "/temp", "99999");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"thermal_clear", NULL});
-        assert_string_equal(field(&fx->events[0], "trip"), "1");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[0], "trip"), "1");
 
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_int_equal(st.events[FL_SYSFS_THERMAL_CLEAR], 1);
@@ -737,13 +700,13 @@ static void make_coretemp(struct fixture *fx, const char *dir) {
 
 static void test_hwmon_limits_and_alarms(void **state) {
         struct fixture *fx = *state;
-        const struct recorded *r;
+        const struct fl_recorded_event *r;
         struct fl_sysfs_stats st;
 
         make_coretemp(fx, HW);
         start(fx, BOOT_A, true);
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_int_equal(st.sensors_ok, 3);
         /* Regular files cannot be polled for POLLPRI: alarms fall back to
@@ -753,36 +716,36 @@ static void test_hwmon_limits_and_alarms(void **state) {
         put(fx, HW "/temp1_input", "85000");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"hwmon_temp", NULL});
-        r = &fx->events[0];
-        assert_string_equal(field(r, "hwmon"), "hwmon0");
-        assert_string_equal(field(r, "chip"), "coretemp");
-        assert_string_equal(field(r, "sensor"), "temp1");
-        assert_string_equal(field(r, "label"), "Package id 0");
-        assert_string_equal(field(r, "temp"), "85000");
-        assert_string_equal(field(r, "limit"), "80000");
-        assert_string_equal(field(r, "limit_kind"), "max");
-        assert_null(field(r, "hyst"));
+        r = &fx->rec.events[0];
+        assert_string_equal(fl_recorded_field(r, "hwmon"), "hwmon0");
+        assert_string_equal(fl_recorded_field(r, "chip"), "coretemp");
+        assert_string_equal(fl_recorded_field(r, "sensor"), "temp1");
+        assert_string_equal(fl_recorded_field(r, "label"), "Package id 0");
+        assert_string_equal(fl_recorded_field(r, "temp"), "85000");
+        assert_string_equal(fl_recorded_field(r, "limit"), "80000");
+        assert_string_equal(fl_recorded_field(r, "limit_kind"), "max");
+        assert_null(fl_recorded_field(r, "hyst"));
         expect_identity(r, BOOT_A, HW "/temp1_max", "1");
 
         put(fx, HW "/temp1_input", "100000");
         put(fx, HW "/temp1_crit_alarm", "1");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"hwmon_alarm", "hwmon_temp", NULL});
-        r = &fx->events[0];
-        assert_string_equal(field(r, "attribute"), "temp1_crit_alarm");
-        assert_string_equal(field(r, "sensor"), "temp1");
-        assert_string_equal(field(r, "label"), "Package id 0");
-        assert_string_equal(field(r, "value"), "1");
+        r = &fx->rec.events[0];
+        assert_string_equal(fl_recorded_field(r, "attribute"), "temp1_crit_alarm");
+        assert_string_equal(fl_recorded_field(r, "sensor"), "temp1");
+        assert_string_equal(fl_recorded_field(r, "label"), "Package id 0");
+        assert_string_equal(fl_recorded_field(r, "value"), "1");
         expect_identity(r, BOOT_A, HW "/temp1_crit_alarm", "1");
-        r = &fx->events[1];
-        assert_string_equal(field(r, "limit_kind"), "crit");
-        assert_string_equal(field(r, "limit"), "100000");
-        assert_string_equal(field(r, "hyst"), "95000");
+        r = &fx->rec.events[1];
+        assert_string_equal(fl_recorded_field(r, "limit_kind"), "crit");
+        assert_string_equal(fl_recorded_field(r, "limit"), "100000");
+        assert_string_equal(fl_recorded_field(r, "hyst"), "95000");
 
         /* Crit hysteresis is absolute: 96000 is still a crit condition. */
         put(fx, HW "/temp1_input", "96000");
         poll_now(fx, false);
-        assert_int_equal(fx->n_events, 0);
+        assert_int_equal(fx->rec.n_events, 0);
 
         put(fx, HW "/temp1_input", "94000");
         put(fx, HW "/temp1_crit_alarm", "0");
@@ -791,17 +754,17 @@ static void test_hwmon_limits_and_alarms(void **state) {
         /* Sensors are read in path order: in0_alarm, temp1_crit_alarm, temp1_input. */
         expect_kinds(
                 fx, (const char *[]){"hwmon_alarm", "hwmon_alarm_clear", "hwmon_temp_clear", NULL});
-        assert_string_equal(field(&fx->events[2], "limit_kind"), "crit");
-        r = &fx->events[0];
-        assert_string_equal(field(r, "attribute"), "in0_alarm");
-        assert_string_equal(field(r, "sensor"), "in0");
-        assert_string_equal(field(r, "label"), "in0"); /* no in0_label */
+        assert_string_equal(fl_recorded_field(&fx->rec.events[2], "limit_kind"), "crit");
+        r = &fx->rec.events[0];
+        assert_string_equal(fl_recorded_field(r, "attribute"), "in0_alarm");
+        assert_string_equal(fl_recorded_field(r, "sensor"), "in0");
+        assert_string_equal(fl_recorded_field(r, "label"), "in0"); /* no in0_label */
 
         put(fx, HW "/temp1_input", "79999");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"hwmon_temp_clear", NULL});
-        assert_string_equal(field(&fx->events[0], "limit_kind"), "max");
-        expect_identity(&fx->events[0], BOOT_A, HW "/temp1_max", "1:clear");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[0], "limit_kind"), "max");
+        expect_identity(&fx->rec.events[0], BOOT_A, HW "/temp1_max", "1:clear");
 }
 
 static void test_hwmon_device_layout(void **state) {
@@ -814,10 +777,10 @@ static void test_hwmon_device_layout(void **state) {
         put(fx, "class/hwmon/hwmon4/device/temp1_crit_alarm", "1");
         poll_now(fx, false);
         expect_kinds(fx, (const char *[]){"hwmon_alarm", NULL});
-        assert_string_equal(field(&fx->events[0], "hwmon"), "hwmon4");
-        assert_string_equal(field(&fx->events[0], "chip"), "coretemp");
-        assert_string_equal(
-                field(&fx->events[0], "path"), "class/hwmon/hwmon4/device/temp1_crit_alarm");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[0], "hwmon"), "hwmon4");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[0], "chip"), "coretemp");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[0], "path"),
+                "class/hwmon/hwmon4/device/temp1_crit_alarm");
 }
 
 static void test_hwmon_sensor_appears(void **state) {
@@ -831,7 +794,7 @@ static void test_hwmon_sensor_appears(void **state) {
         put(fx, "class/hwmon/hwmon1/temp1_input", "90000");
         poll_now(fx, true);
         expect_kinds(fx, (const char *[]){"hwmon_temp", NULL});
-        assert_string_equal(field(&fx->events[0], "chip"), "nvme");
+        assert_string_equal(fl_recorded_field(&fx->rec.events[0], "chip"), "nvme");
 }
 
 static void test_state_file_problems(void **state) {
@@ -864,7 +827,7 @@ static void test_state_file_problems(void **state) {
                 assert_int_equal(st.last_state_error, -EBADMSG);
                 /* It runs, as a first start: baseline, then deltas. */
                 poll_now(fx, false);
-                assert_int_equal(fx->n_events, 0);
+                assert_int_equal(fx->rec.n_events, 0);
                 stop(fx);
         }
 
@@ -901,7 +864,7 @@ static void test_state_save_failure(void **state) {
         set_ce(fx, "4");
         clear_events(fx);
         assert_int_equal(fl_source_sysfs_poll(fx->src, false), -EISDIR);
-        assert_int_equal(fx->n_events, 4);
+        assert_int_equal(fx->rec.n_events, 4);
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_int_equal(st.state_errors, 1);
         assert_int_equal(st.last_state_error, -EISDIR);
@@ -916,8 +879,10 @@ static void test_kind_names(void **state) {
         assert_null(fl_sysfs_kind_to_string(_FL_SYSFS_KIND_MAX));
 }
 
-static int on_deadline(sd_event_source *es, uint64_t usec, void *userdata) {
-        return sd_event_exit(sd_event_source_get_event(es), -ETIMEDOUT);
+static bool five_events(void *userdata) {
+        struct fixture *fx = userdata;
+
+        return fx->rec.n_events >= 5;
 }
 
 static void test_timer_drives_polls(void **state) {
@@ -928,7 +893,6 @@ static void test_timer_drives_polls(void **state) {
                 .interval_usec = 20 * 1000,
                 .rescan_usec = 40 * 1000,
         };
-        sd_event_source *deadline = NULL;
         struct fl_sysfs_stats st;
 
         make_edac(fx, "1");
@@ -944,12 +908,8 @@ static void test_timer_drives_polls(void **state) {
          * and new sensors through the periodic rescan. */
         set_ce(fx, "3");
         put(fx, MC "/dimm1/dimm_ce_count", "1");
-        fx->exit_after = 5; /* 4 views of mc0 + the new DIMM */
-        assert_int_equal(sd_event_add_time_relative(fx->event, &deadline, CLOCK_MONOTONIC,
-                                 10 * 1000 * 1000, 0, on_deadline, NULL),
-                0);
-        assert_int_equal(sd_event_loop(fx->event), 0);
-        sd_event_source_unref(deadline);
+        /* 4 views of mc0 + the new DIMM */
+        assert_int_equal(fl_test_run_until(fx->event, five_events, fx, 10 * 1000 * 1000), 0);
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_true(st.polls >= 2);
         assert_true(st.rescans >= 2);
