@@ -84,6 +84,7 @@ struct fl_source_journal {
 
         char *cursor_path;
         char boot_id[33];
+        sd_id128_t boot;
         unsigned batch_max;
         uint64_t cursor_save_usec;
 
@@ -370,13 +371,12 @@ static int collect_fields(struct fl_source_journal *j) {
  * boot (the kmsg timestamp, else the entry's), else when we read it, since
  * another boot's monotonic clock means nothing here. */
 static uint64_t entry_monotonic(struct fl_source_journal *j) {
-        sd_id128_t boot, ours;
+        sd_id128_t boot;
         uint64_t mono;
         char *end;
 
-        if (sd_id128_from_string(j->boot_id, &ours) < 0 ||
-                sd_journal_get_monotonic_usec(j->journal, &mono, &boot) < 0 ||
-                !sd_id128_equal(boot, ours))
+        if (sd_journal_get_monotonic_usec(j->journal, &mono, &boot) < 0 ||
+                !sd_id128_equal(boot, j->boot))
                 return now_usec(CLOCK_MONOTONIC);
         if (j->present[F_SOURCE_MONOTONIC]) {
                 unsigned long long v;
@@ -422,6 +422,8 @@ static int drain_batch(struct fl_source_journal *j) {
                 char *cursor = NULL;
 
                 r = sd_journal_next(j->journal);
+                if (r < 0)
+                        j->stats.read_errors++;
                 if (r <= 0)
                         break;
                 if (j->skip_pending) {
@@ -547,7 +549,7 @@ int fl_source_journal_set_matches(
         return r < 0 ? r : 0;
 }
 
-static int read_boot_id(const char *configured, char ret[static 33]) {
+static int read_boot_id(const char *configured, sd_id128_t *ret_id, char ret[static 33]) {
         sd_id128_t id;
         int r;
 
@@ -558,6 +560,7 @@ static int read_boot_id(const char *configured, char ret[static 33]) {
         if (r < 0)
                 return configured ? -EINVAL : r;
         sd_id128_to_string(id, ret);
+        *ret_id = id;
         return 0;
 }
 
@@ -582,7 +585,7 @@ int fl_source_journal_new(sd_event *event, const struct fl_journal_config *confi
                                                        : FL_JOURNAL_CURSOR_SAVE_USEC_DEFAULT;
         j->cursor_saved_usec = now_usec(CLOCK_MONOTONIC);
 
-        r = read_boot_id(config->boot_id, j->boot_id);
+        r = read_boot_id(config->boot_id, &j->boot, j->boot_id);
         if (r < 0)
                 goto fail;
         for (int f = 0; f < _F_MAX; f++) {
