@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
@@ -29,7 +30,7 @@
 
 #define CURSOR_FILE_MAX 4096
 
-#define journal_debug(j, ...) fl_logf((j)->log, (j)->log_userdata, 7 /* LOG_DEBUG */, __VA_ARGS__)
+#define journal_debug(j, ...) fl_logf((j)->log, (j)->log_userdata, LOG_DEBUG, __VA_ARGS__)
 
 /* The entry fields handed to rules. */
 enum {

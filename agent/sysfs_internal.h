@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <syslog.h>
 #include <systemd/sd-event.h>
 
 #include "event.h"
@@ -93,8 +94,7 @@ struct fl_source_sysfs {
         struct fl_sysfs_stats stats;
 };
 
-#define sysfs_debug(src, ...) \
-        fl_logf((src)->log, (src)->log_userdata, 7 /* LOG_DEBUG */, __VA_ARGS__)
+#define sysfs_debug(src, ...) fl_logf((src)->log, (src)->log_userdata, LOG_DEBUG, __VA_ARGS__)
 
 /* Registers (or refreshes, during a rescan) the sensor reading `path`. Takes
  * ownership of `data` in every case (freed with ops->free_data on failure or

@@ -31,8 +31,8 @@
 #include "macro.h"
 #include "source_sysfs.h"
 
-#define HW "/class/hwmon/hwmon0"
-#define HOUR_USEC (3600ULL * 1000 * 1000)
+#define HW           "/class/hwmon/hwmon0"
+#define HOUR_USEC    (3600ULL * 1000 * 1000)
 #define TIMEOUT_USEC (10ULL * 1000 * 1000)
 
 struct node {
@@ -48,16 +48,16 @@ struct node {
 /* Shared by the FUSE thread and the test, under `lock`. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct node nodes[] = {
-        { .path = "/", .dir = true },
-        { .path = "/class", .dir = true },
-        { .path = "/class/hwmon", .dir = true },
-        { .path = HW, .dir = true },
-        { .path = HW "/name", .value = "fusechip" },
-        { .path = HW "/temp1_input", .value = "40000" },
-        { .path = HW "/temp1_crit", .value = "100000" },
-        { .path = HW "/temp1_crit_alarm", .value = "0" },
-        { .path = HW "/temp2_input", .error = ENODATA },
-        { .path = HW "/temp2_crit", .value = "90000" },
+        {.path = "/", .dir = true},
+        {.path = "/class", .dir = true},
+        {.path = "/class/hwmon", .dir = true},
+        {.path = HW, .dir = true},
+        {.path = HW "/name", .value = "fusechip"},
+        {.path = HW "/temp1_input", .value = "40000"},
+        {.path = HW "/temp1_crit", .value = "100000"},
+        {.path = HW "/temp1_crit_alarm", .value = "0"},
+        {.path = HW "/temp2_input", .error = ENODATA},
+        {.path = HW "/temp2_crit", .value = "90000"},
 };
 
 static struct node *lookup(const char *path) {
@@ -103,8 +103,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi) {
         return 0;
 }
 
-static int fs_read(const char *path, char *buf, size_t size, off_t off,
-        struct fuse_file_info *fi) {
+static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
         struct node *n = lookup(path);
         char text[40];
         size_t len;
@@ -198,7 +197,7 @@ static void *serve(void *userdata) {
 
 static int setup(void **state) {
         struct fixture *fx = calloc(1, sizeof(*fx));
-        char *argv[] = { (char *) "test", NULL };
+        char *argv[] = {(char *) "test", NULL};
         struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 
         assert_non_null(fx);
@@ -270,20 +269,17 @@ static void test_enodata_and_pollpri(void **state) {
         unsigned reads;
         int error;
 
-        assert_int_equal(fl_source_sysfs_new(fx->event, &cfg, fl_recorder_record, &fx->rec,
-                                 &fx->src),
-                0);
+        assert_int_equal(
+                fl_source_sysfs_new(fx->event, &cfg, fl_recorder_record, &fx->rec, &fx->src), 0);
         /* The first expiry walks the tree and reads everything once. */
         assert_int_equal(fl_test_run_until(fx->event, walked, fx, TIMEOUT_USEC), 0);
 
         /* ENODATA degrades exactly that sensor. */
-        assert_int_equal(fl_source_sysfs_sensor_error(fx->src, "class/hwmon/hwmon0/temp2_input",
-                                 &error),
-                0);
+        assert_int_equal(
+                fl_source_sysfs_sensor_error(fx->src, "class/hwmon/hwmon0/temp2_input", &error), 0);
         assert_int_equal(error, -ENODATA);
-        assert_int_equal(fl_source_sysfs_sensor_error(fx->src, "class/hwmon/hwmon0/temp1_input",
-                                 &error),
-                0);
+        assert_int_equal(
+                fl_source_sysfs_sensor_error(fx->src, "class/hwmon/hwmon0/temp1_input", &error), 0);
         assert_int_equal(error, 0);
         fl_source_sysfs_get_stats(fx->src, &st);
         assert_int_equal(st.sensors_ok, 2);
@@ -320,8 +316,8 @@ static void test_enodata_and_pollpri(void **state) {
          * (a dead kernfs fd would report POLLPRI forever). */
         set_value(HW "/temp1_crit_alarm", "1", EIO, true);
         assert_true(sd_event_run(fx->event, TIMEOUT_USEC) > 0);
-        assert_int_equal(fl_source_sysfs_sensor_error(fx->src,
-                                 "class/hwmon/hwmon0/temp1_crit_alarm", &error),
+        assert_int_equal(fl_source_sysfs_sensor_error(
+                                 fx->src, "class/hwmon/hwmon0/temp1_crit_alarm", &error),
                 0);
         assert_int_equal(error, -EIO);
         fl_source_sysfs_get_stats(fx->src, &st);

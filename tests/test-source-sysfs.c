@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "event_recorder.h"
@@ -58,7 +59,7 @@ static void collect_log(int priority, const char *message, void *userdata) {
         struct fixture *fx = userdata;
         size_t n = strlen(fx->log);
 
-        assert_int_equal(priority, 7);
+        assert_int_equal(priority, LOG_DEBUG);
         snprintf(fx->log + n, sizeof(fx->log) - n, "%s\n", message);
 }
 
