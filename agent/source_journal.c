@@ -228,11 +228,11 @@ static int reposition(struct fl_source_journal *j) {
         return r;
 }
 
-static int set_position(struct fl_source_journal *j, char *cursor, bool done) {
+/* Takes ownership of `cursor` (may be NULL: the head). */
+static void set_position(struct fl_source_journal *j, char *cursor, bool done) {
         free(j->cursor);
         j->cursor = cursor;
         j->cursor_done = done;
-        return 0;
 }
 
 /* Where a first run starts: the first entry of our boot, looked up with a
@@ -258,10 +258,10 @@ static int find_boot_start(struct fl_source_journal *j, bool directory) {
         sd_journal_flush_matches(j->journal);
         if (r < 0)
                 return r;
-        if (cursor)
-                return set_position(j, cursor, false);
-        if (directory)
-                return set_position(j, NULL, false);
+        if (cursor || directory) {
+                set_position(j, cursor, false);
+                return 0;
+        }
 
         r = apply_matches(j->journal, &j->matches);
         if (r >= 0)
@@ -272,7 +272,8 @@ static int find_boot_start(struct fl_source_journal *j, bool directory) {
                 r = sd_journal_get_cursor(j->journal, &cursor);
         if (r < 0)
                 return r;
-        return set_position(j, cursor, cursor != NULL);
+        set_position(j, cursor, cursor != NULL);
+        return 0;
 }
 
 static int load_cursor(struct fl_source_journal *j) {
@@ -296,7 +297,8 @@ static int load_cursor(struct fl_source_journal *j) {
         r = sd_journal_seek_cursor(j->journal, data);
         if (r < 0)
                 return r;
-        return set_position(j, TAKE_PTR(data), true);
+        set_position(j, TAKE_PTR(data), true);
+        return 0;
 }
 
 static int save_cursor(struct fl_source_journal *j) {
