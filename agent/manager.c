@@ -56,6 +56,7 @@ struct fl_manager {
         uint64_t journal_read_errors;
         uint64_t journal_cursor_errors;
 
+        bool running; /* READY=1 sent */
         char *status; /* last STATUS= sent */
         const char *stop_reason;
 };
@@ -102,8 +103,13 @@ static char *compose_status(struct fl_manager *m) {
 }
 
 static void update_status(struct fl_manager *m) {
-        _cleanup_free_ char *s = compose_status(m);
+        _cleanup_free_ char *s = NULL;
 
+        /* Before READY=1 the sources are not all up: fl_manager_run()
+         * sends the first summary. */
+        if (!m->running)
+                return;
+        s = compose_status(m);
         if (!s || (m->status && strcmp(s, m->status) == 0))
                 return;
         (void) sd_notifyf(0, "STATUS=%s", s);
@@ -518,6 +524,7 @@ int fl_manager_run(struct fl_manager *m) {
         int r;
 
         m->stop_reason = "event loop ended";
+        m->running = true;
         update_status(m);
         (void) sd_notify(0, "READY=1");
         (void) fl_report_started(m->reporter, m->status ? m->status : "", m->dry_run);
