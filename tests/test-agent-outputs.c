@@ -19,8 +19,8 @@
 
 static void test_trigger_body(void **state) {
         json_auto_t *params = json_pack("{s:s, s:s}", "device", "/dev/loop0", "sector", "1000");
-        json_auto_t *event = json_pack("{s:s, s:s, s:i}", "kind", "block_rq_error", "disk",
-                "loop0", "count", 1);
+        json_auto_t *event =
+                json_pack("{s:s, s:s, s:i}", "kind", "block_rq_error", "disk", "loop0", "count", 1);
         struct fl_trigger t = {
                 .node = "node-17",
                 .workflow = "disk-io-error",
@@ -53,9 +53,10 @@ static void test_trigger_defaults_and_errors(void **state) {
         char *none = NULL;
 
         assert_int_equal(fl_trigger_to_json(&t, &body), 0);
-        assert_string_equal(body, "{\"node\":\"n\",\"workflow\":\"w\",\"rule\":\"r\","
-                                  "\"idempotency_key\":\"k\",\"params\":{},\"event\":{},"
-                                  "\"observed_at\":\"1970-01-01T00:00:00.000000Z\",\"dry_run\":true}");
+        assert_string_equal(body,
+                "{\"node\":\"n\",\"workflow\":\"w\",\"rule\":\"r\","
+                "\"idempotency_key\":\"k\",\"params\":{},\"event\":{},"
+                "\"observed_at\":\"1970-01-01T00:00:00.000000Z\",\"dry_run\":true}");
         t.workflow = NULL;
         assert_int_equal(fl_trigger_to_json(&t, &none), -EINVAL);
         t.workflow = "w";

@@ -57,12 +57,17 @@ void agent_write_config(struct agent *a, const char *extra) {
         free(text);
 }
 
-void agent_init(struct agent *a, const char *extra) {
+void agent_new_node(struct agent *a) {
         char token[32];
 
-        *a = (struct agent){};
         random_token(token, sizeof(token));
         snprintf(a->node, sizeof(a->node), "node-%s", token);
+        a->starts = 0;
+}
+
+void agent_init(struct agent *a, const char *extra) {
+        *a = (struct agent){};
+        agent_new_node(a);
         a->dir = fl_test_mkdtemp();
         assert_true(asprintf(&a->config_path, "%s/agent.hcl", a->dir) > 0);
         assert_true(asprintf(&a->rules_dir, "%s/rules.d", a->dir) > 0);

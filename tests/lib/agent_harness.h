@@ -43,6 +43,10 @@ void agent_init(struct agent *a, const char *extra);
 /* Rewrites agent.hcl (same node, dirs) with `extra`. */
 void agent_write_config(struct agent *a, const char *extra);
 
+/* Gives the agent a new unique node name (rewrite the config afterwards):
+ * journal queries then only see entries of runs from now on. */
+void agent_new_node(struct agent *a);
+
 /* Writes rules.d/NAME with `text`. */
 void agent_write_rule(struct agent *a, const char *name, const char *text);
 
