@@ -210,8 +210,8 @@ static void sysfs_metrics(FILE *f, const struct fl_source_sysfs *s) {
         fl_prom_header(f, P "sysfs_sensors", "gauge", "Sensors read, by state.");
         fl_prom_sample(f, P "sysfs_sensors", "state=\"ok\"", st.sensors_ok);
         fl_prom_sample(f, P "sysfs_sensors", "state=\"degraded\"", st.sensors_degraded);
-        fl_prom_header(f, P "sysfs_polls_total", "counter", "Reads of every sensor.");
-        fl_prom_sample(f, P "sysfs_polls_total", NULL, st.polls);
+        /* No poll counter: it would change the file at every interval
+         * and so defeat writing it only when something happened. */
         fl_prom_header(f, P "sysfs_degradations_total", "counter",
                 "Sensors that stopped reading (ENODATA, EINVAL, vanished...).");
         fl_prom_sample(f, P "sysfs_degradations_total", NULL, st.degradations);

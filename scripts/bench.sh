@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-benchmarks=(hcl)
+benchmarks=(hcl agent)
 
 note() { echo "bench: $*" >&2; }
 
@@ -68,6 +68,12 @@ bench_hcl() {
     else
         note "hcl: cannot build the Go parser benchmark: $(tail -n 1 "$work/go.log")"
     fi
+}
+
+# faultline-agent as it runs (scripts/bench.d/agent.sh: idle cost, kernel event
+# to decision latency, BPF storm, journald throughput).
+bench_agent() {
+    scripts/bench.d/agent.sh
 }
 
 if [[ ${1:-} == --list ]]; then
