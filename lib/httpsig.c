@@ -120,7 +120,7 @@ static int check_params(const struct fl_sfv_params *ps, struct fl_httpsig_error 
                 for (size_t k = 0; k < ELEMENTSOF(known); k++)
                         if (strcmp(ps->v[i].key, known[k].name) == 0 &&
                                 ps->v[i].value.type != known[k].type)
-                                return MALFORMED(error, "parameter %s is a %s, not a %s",
+                                return MALFORMED(error, "parameter %s has type %s, expected %s",
                                         known[k].name, fl_sfv_type_to_string(ps->v[i].value.type),
                                         fl_sfv_type_to_string(known[k].type));
         created = fl_sfv_params_get(ps, "created");
@@ -502,7 +502,7 @@ static int check_times(
                         "created %" PRId64 " is %" PRId64 " s in the future, more than the "
                         "allowed skew of %" PRId64 " s",
                         created->integer, created->integer - now, skew);
-        if (expires && expires->integer < now - skew)
+        if (expires && expires->integer < now)
                 return REFUSE(error, FL_HTTPSIG_EXPIRED,
                         "the signature expired at %" PRId64 ", %" PRId64 " s ago", expires->integer,
                         now - expires->integer);

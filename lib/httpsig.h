@@ -151,8 +151,8 @@ struct fl_httpsig_policy {
          * without parameters, "a|b" meaning either. May be NULL. */
         const char *const *required_components;
         unsigned required_params; /* FL_HTTPSIG_PARAM_* */
-        /* created must lie within [now - skew_sec, now + skew_sec], and
-         * expires (when present) must not be before now - skew_sec. */
+        /* created (when present) must lie within [now - skew_sec, now +
+         * skew_sec]; expires (when present) must not be before now. */
         int64_t now;
         int64_t skew_sec;
         fl_httpsig_key_lookup_fn key_lookup;

@@ -10,7 +10,6 @@
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include "httpsig.h"
 #include "macro.h"

@@ -342,6 +342,10 @@ static int parse_bytes(struct parser *p, struct fl_sfv_bare *ret) {
                 return BAD(p, "byte sequence is not valid base64");
         if (r < 0)
                 return r;
+        if (size > FL_SFV_MAX_BYTES) {
+                free(data);
+                return BIG(p, "byte sequence is longer than 16384 bytes");
+        }
         p->pos++; /* ':' */
         *ret = (struct fl_sfv_bare){.type = FL_SFV_BYTES, .data = (char *) data, .len = size};
         return 0;
