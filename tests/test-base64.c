@@ -53,8 +53,8 @@ struct decode_case {
 static const struct decode_case decode_cases[] = {
         {"Zg", 0, "f"}, /* padding may be left out */
         {"Zm8", 0, "fo"},
-        {"Zh==", 0, "f"}, /* non-zero pad bits are tolerated */
-        {"Z", -EBADMSG, NULL},  /* 6 bits are no byte */
+        {"Zh==", 0, "f"},      /* non-zero pad bits are tolerated */
+        {"Z", -EBADMSG, NULL}, /* 6 bits are no byte */
         {"Zm9vY", -EBADMSG, NULL},
         {"Zg=", -EBADMSG, NULL}, /* padding must complete the quantum */
         {"Zm9v=", -EBADMSG, NULL},
