@@ -60,7 +60,9 @@ struct request {
         char *url;
         char *body; /* NULL: GET */
         char *workflow_id;
-        bool in_multi;
+        bool in_multi; /* added to the curl multi handle: on the wire */
+        bool waiting;  /* in the queue for a free connection */
+        struct request *wprev, *wnext;
 
         char *buf; /* the answer, NUL-terminated */
         size_t size, allocated;
@@ -104,6 +106,11 @@ struct fl_temporal {
         void *observe_userdata;
 
         struct request *requests;
+        /* Transfers beyond max_connections wait here, not in curl: curl would
+         * run their connect timeout while they wait, and fail them as if
+         * Temporal were unreachable when it is only busy. */
+        struct request *wait_head, *wait_tail;
+        unsigned active;
         bool closing;
 
         unsigned fail_streak;     /* consecutive attempts that found Temporal unreachable */
@@ -154,11 +161,32 @@ static void note_reachable(struct fl_temporal *t) {
 
 /* ---- requests ---------------------------------------------------------------- */
 
+static void wait_unlink(struct request *q) {
+        struct fl_temporal *t = q->t;
+
+        if (!q->waiting)
+                return;
+        if (q->wprev)
+                q->wprev->wnext = q->wnext;
+        else
+                t->wait_head = q->wnext;
+        if (q->wnext)
+                q->wnext->wprev = q->wprev;
+        else
+                t->wait_tail = q->wprev;
+        q->wprev = q->wnext = NULL;
+        q->waiting = false;
+        t->stats.queued--;
+}
+
 static struct request *request_free(struct request *q) {
         if (!q)
                 return NULL;
-        if (q->in_multi)
+        wait_unlink(q);
+        if (q->in_multi) {
                 curl_multi_remove_handle(q->t->multi, q->easy);
+                q->t->active--;
+        }
         if (q->retry)
                 event_free(q->retry);
         if (q->easy)
@@ -255,7 +283,8 @@ static int request_setup_easy(struct request *q) {
         return rc == CURLE_OK ? 0 : -EOPNOTSUPP;
 }
 
-static int request_attempt(struct request *q) {
+/* Puts the transfer on the wire; timeouts count from now. */
+static int request_send(struct request *q) {
         struct fl_temporal *t = q->t;
         uint64_t now = now_usec(), left, attempt_usec, connect_usec;
         CURLcode rc = CURLE_OK;
@@ -277,10 +306,29 @@ static int request_attempt(struct request *q) {
         if (curl_multi_add_handle(t->multi, q->easy) != CURLM_OK)
                 return -ENOMEM;
         q->in_multi = true;
+        t->active++;
         q->attempts++;
         t->stats.attempts++;
         if (q->attempts > 1)
                 t->stats.retries++;
+        return 0;
+}
+
+/* Sends now, or queues behind earlier transfers when all connections are busy. */
+static int request_attempt(struct request *q) {
+        struct fl_temporal *t = q->t;
+
+        if (!t->wait_head && t->active < t->max_connections)
+                return request_send(q);
+        q->wprev = t->wait_tail;
+        q->wnext = NULL;
+        if (t->wait_tail)
+                t->wait_tail->wnext = q;
+        else
+                t->wait_head = q;
+        t->wait_tail = q;
+        q->waiting = true;
+        t->stats.queued++;
         return 0;
 }
 
@@ -372,13 +420,35 @@ static void deliver(
         request_free(q);
 }
 
+/* Fills free connections from the queue. */
+static void dispatch_waiting(struct fl_temporal *t) {
+        while (t->wait_head && t->active < t->max_connections && !t->closing) {
+                struct request *q = t->wait_head;
+                int r;
+
+                wait_unlink(q);
+                if (now_usec() >= q->deadline_usec) {
+                        deliver(q, -EAGAIN, q->last_http, q->last_grpc,
+                                "Temporal client overloaded: deadline reached while waiting for "
+                                "a connection",
+                                NULL);
+                        continue;
+                }
+                r = request_send(q);
+                if (r < 0)
+                        deliver(q, r, 0, 0, "could not send the request", NULL);
+        }
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *userdata) {
         struct request *q = userdata;
+        struct fl_temporal *t = q->t;
         int r;
 
         r = request_attempt(q);
         if (r < 0)
                 deliver(q, r, 0, 0, "could not restart the request", NULL);
+        dispatch_waiting(t);
 }
 
 static void set_last_error(struct request *q, long http, int grpc, const char *fmt, ...)
@@ -466,6 +536,7 @@ static void handle_done(struct request *q, CURLcode result) {
 
         curl_multi_remove_handle(t->multi, q->easy);
         q->in_multi = false;
+        t->active--;
         (void) curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &http);
 
         if (result != CURLE_OK) {
@@ -540,6 +611,7 @@ static void process_messages(struct fl_temporal *t) {
                 if (q)
                         handle_done(q, m->data.result);
         }
+        dispatch_waiting(t);
 }
 
 /* ---- curl <-> libevent ---------------------------------------------------------- */

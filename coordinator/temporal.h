@@ -128,8 +128,11 @@ struct fl_temporal_options {
         bool breaker_off;
 
         size_t max_response_bytes; /* default 4 MiB; larger answers fail with -EFBIG */
-        unsigned max_connections;  /* kept-alive connections to Temporal; default 8 */
-        unsigned max_pending;      /* operations accepted and not finished; default 4096 */
+        /* Concurrent HTTP exchanges, each on its own kept-alive connection
+         * (HTTP/1.1; over TLS with HTTP/2 they share one). More operations
+         * wait in the client's queue, their deadline running. Default 8. */
+        unsigned max_connections;
+        unsigned max_pending; /* operations accepted and not finished; default 4096 */
 
         fl_temporal_observe_fn observe;
         void *observe_userdata;
@@ -154,7 +157,8 @@ struct fl_temporal_stats {
         uint64_t attempts;                      /* HTTP exchanges tried */
         uint64_t retries;                       /* attempts after a retryable failure */
         uint64_t refused;                       /* submissions refused: breaker open, full */
-        uint64_t pending;                       /* accepted, not finished */
+        uint64_t pending;                       /* accepted, not finished ... */
+        uint64_t queued;                        /* ... of which waiting for a connection */
         bool available;
 };
 

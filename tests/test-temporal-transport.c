@@ -30,9 +30,10 @@ struct step {
         int status;
         const char *body; /* NULL with file: the named file in tests/data/temporal */
         const char *file;
-        size_t big;   /* > 0: a body of this many bytes */
-        bool chunked; /* send it chunked (no Content-Length) */
-        bool hang;    /* never answer */
+        size_t big;          /* > 0: a body of this many bytes */
+        bool chunked;        /* send it chunked (no Content-Length) */
+        bool hang;           /* never answer */
+        uint64_t delay_usec; /* answer after this long */
 };
 
 struct seen {
@@ -57,10 +58,35 @@ static char *dup_or_null(const char *s) {
         return s ? strdup(s) : NULL;
 }
 
+static void send_step(struct evhttp_request *req, const struct step *st);
+
+struct delayed {
+        struct evhttp_request *req;
+        const struct step *st;
+        struct event *ev;
+};
+
+static void on_delay(evutil_socket_t fd, short what, void *userdata) {
+        struct delayed *d = userdata;
+
+        evhttp_connection_set_closecb(evhttp_request_get_connection(d->req), NULL, NULL);
+        send_step(d->req, d->st);
+        event_free(d->ev);
+        free(d);
+}
+
+/* The client gave up (timeout) before the delayed answer: drop it. */
+static void on_delayed_close(struct evhttp_connection *conn, void *userdata) {
+        struct delayed *d = userdata;
+
+        event_free(d->ev);
+        free(d);
+}
+
 static void on_request(struct evhttp_request *req, void *userdata) {
         struct server *s = userdata;
         struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-        struct evbuffer *in = evhttp_request_get_input_buffer(req), *out;
+        struct evbuffer *in = evhttp_request_get_input_buffer(req);
         const struct step *st;
         struct seen *sn;
 
@@ -85,7 +111,23 @@ static void on_request(struct evhttp_request *req, void *userdata) {
         }
         if (st->hang)
                 return;
-        out = evbuffer_new();
+        if (st->delay_usec) {
+                struct delayed *d = calloc(1, sizeof(*d));
+                struct timeval tv = {0, (suseconds_t) st->delay_usec};
+                d->req = req;
+                d->st = st;
+                d->ev = evtimer_new(s->base, on_delay, d);
+                evtimer_add(d->ev, &tv);
+                evhttp_connection_set_closecb(
+                        evhttp_request_get_connection(req), on_delayed_close, d);
+                return;
+        }
+        send_step(req, st);
+}
+
+static void send_step(struct evhttp_request *req, const struct step *st) {
+        struct evbuffer *out = evbuffer_new();
+
         if (st->big) {
                 char *b = malloc(st->big);
                 memset(b, ' ', st->big);
@@ -359,9 +401,9 @@ static void test_requests_on_the_wire(void **state) {
         assert_string_equal(s->seen[1].method, "GET");
         assert_string_equal(s->seen[1].uri,
                 "/api/v1/namespaces/ns%201/workflow-count?query=FaultlineNode%3D%27node-17%27");
-        assert_string_equal(
-                s->seen[2].uri, "/api/v1/namespaces/ns%201/"
-                                "workflows?query=&pageSize=100&nextPageToken=tok%2B%2F%3D");
+        assert_string_equal(s->seen[2].uri,
+                "/api/v1/namespaces/ns%201/"
+                "workflows?query=&pageSize=100&nextPageToken=tok%2B%2F%3D");
         assert_string_equal(s->seen[3].uri,
                 "/api/v1/namespaces/ns%201/workflows/fl-wire-1?execution.runId=run%201");
         assert_string_equal(s->seen[4].method, "POST");
@@ -676,6 +718,48 @@ static void test_concurrency_and_keepalive(void **state) {
         server_free(s);
 }
 
+/* Operations beyond max_connections wait in the client, where curl's connect
+ * timeout does not run: five answers of 40 ms over one connection take longer
+ * than the 50 ms connect timeout, and all succeed. */
+static void test_queue_behind_busy_connections(void **state) {
+        struct server *s = server_new();
+        struct fl_temporal *t = client(s->port,
+                (struct fl_temporal_options){.max_connections = 1, .connect_timeout_usec = 50000});
+        const struct step slow = {200, .file = "count-1.json", .delay_usec = 40000};
+        struct fl_temporal_stats st;
+        int v[3] = {};
+
+        server_script(s, &slow, 1);
+        for (int i = 0; i < 5; i++)
+                assert_int_equal(fl_temporal_count(t, "", 0, on_count_cb, v), 0);
+        fl_temporal_get_stats(t, &st);
+        assert_int_equal(st.pending, 5);
+        assert_int_equal(st.queued, 4);
+        while (v[0] < 5)
+                assert_true(event_base_loop(base, EVLOOP_ONCE) == 0);
+        assert_int_equal(v[1], 5);
+        assert_int_equal(server_connections(s), 1);
+        fl_temporal_get_stats(t, &st);
+        assert_int_equal(st.queued, 0);
+        assert_int_equal(st.attempts, 5);
+
+        /* Waiting also counts against the deadline. */
+        fl_temporal_free(t);
+        t = client(s->port,
+                (struct fl_temporal_options){
+                        .max_connections = 1, .deadline_usec = 100000, .breaker_off = true});
+        memset(v, 0, sizeof(v));
+        for (int i = 0; i < 5; i++)
+                assert_int_equal(fl_temporal_count(t, "", 0, on_count_cb, v), 0);
+        while (v[0] < 5)
+                assert_true(event_base_loop(base, EVLOOP_ONCE) == 0);
+        assert_true(v[1] >= 2 && v[1] <= 3);
+        fl_temporal_get_stats(t, &st);
+        assert_int_equal(st.failed[FL_TEMPORAL_OP_COUNT], 5 - v[1]);
+        fl_temporal_free(t);
+        server_free(s);
+}
+
 static void test_free_cancels_and_max_pending(void **state) {
         struct server *s = server_new();
         struct fl_temporal *t = client(s->port, (struct fl_temporal_options){.max_pending = 3});
@@ -767,6 +851,7 @@ int main(void) {
                 cmocka_unit_test(test_breaker_closes_on_success),
                 cmocka_unit_test(test_response_cap),
                 cmocka_unit_test(test_concurrency_and_keepalive),
+                cmocka_unit_test(test_queue_behind_busy_connections),
                 cmocka_unit_test(test_free_cancels_and_max_pending),
                 cmocka_unit_test(test_observe_hook),
         };

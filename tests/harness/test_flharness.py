@@ -25,7 +25,7 @@ from flharness import (  # noqa: E402
     free_ports,
 )
 from flharness.ports import port_open  # noqa: E402
-from flharness.temporal import _pid_state, search_attributes_of  # noqa: E402
+from flharness.temporal import pid_state, search_attributes_of  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -140,7 +140,7 @@ class CliTest(unittest.TestCase):
             self.assertEqual(cli("temporal", "count", "--dir", d, "").stdout.strip(), "0")
             self.assertEqual(cli("temporal", "stop", "--dir", d).returncode, 0)
             self.assertEqual(cli("temporal", "status", "--dir", d).returncode, 3)
-            self.assertIn(_pid_state(int(fields["pid"])), (None, "Z", "X"))
+            self.assertIn(pid_state(int(fields["pid"])), (None, "Z", "X"))
 
     def test_run_passes_addresses_and_cleans_up(self):
         script = ("import os; print(os.environ['FL_TEMPORAL_HTTP'], os.environ['FL_TEMPORAL_DIR'],"
@@ -150,6 +150,20 @@ class CliTest(unittest.TestCase):
         http, directory, grpc = r.stdout.split()
         self.assertFalse(os.path.exists(directory))
         self.assertFalse(port_open("127.0.0.1", int(grpc.rsplit(":", 1)[1])))
+
+    def test_run_stops_a_server_restarted_by_the_command(self):
+        # The command restarts Temporal through the CLI (as the C integration
+        # test does): run must stop the new server, not only the one it started.
+        script = (
+            "import os, subprocess, sys\n"
+            "cli = [sys.executable, '-m', 'flharness', 'temporal']\n"
+            "d = ['--dir', os.environ['FL_TEMPORAL_DIR']]\n"
+            "subprocess.run(cli + ['stop'] + d, check=True)\n"
+            "out = subprocess.run(cli + ['start'] + d, check=True, capture_output=True, text=True)\n"
+            "print(out.stdout.split('pid=')[1])\n")
+        r = cli("temporal", "run", "--", sys.executable, "-c", script)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(pid_state(int(r.stdout)), (None, "Z", "X"))
 
     def test_missing_binary(self):
         env = dict(os.environ, FL_TEMPORAL_BIN="/nonexistent/temporal")
