@@ -28,4 +28,4 @@ with tempfile.TemporaryDirectory(prefix="flbench-temporal.") as d:
     t.stop()
 PY
 
-python3 -m flharness temporal run -- build/tests/bench-temporal "${FL_BENCH_TEMPORAL_N:-200}"
+python3 -m flharness temporal run -- build/bench/bench-temporal "${FL_BENCH_TEMPORAL_N:-200}"
