@@ -17,11 +17,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #define MAX_STEPS 16
 #define MAX_SEEN  64
@@ -175,6 +178,28 @@ static struct server *server_new(void) {
                 getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *) &sa, &len), 0);
         s->port = ntohs(sa.sin_port);
         return s;
+}
+
+static struct bufferevent *on_tls_connection(struct event_base *b, void *userdata) {
+        return bufferevent_openssl_socket_new(
+                b, -1, SSL_new(userdata), BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* Serves HTTPS with the test PKI and requires a client certificate. */
+static SSL_CTX *server_tls(struct server *s, const char *pki) {
+        _cleanup_free_ char *cert = NULL, *key = NULL, *ca = NULL;
+        SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+        assert_true(asprintf(&cert, "%s/server.pem", pki) > 0);
+        assert_true(asprintf(&key, "%s/server.key", pki) > 0);
+        assert_true(asprintf(&ca, "%s/ca.pem", pki) > 0);
+        assert_non_null(ctx);
+        assert_int_equal(SSL_CTX_use_certificate_chain_file(ctx, cert), 1);
+        assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM), 1);
+        assert_int_equal(SSL_CTX_load_verify_locations(ctx, ca, NULL), 1);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        evhttp_set_bevcb(s->http, on_tls_connection, ctx);
+        return ctx;
 }
 
 static void server_script(struct server *s, const struct step *steps, size_t n) {
@@ -826,6 +851,75 @@ static void test_observe_hook(void **state) {
         server_free(s);
 }
 
+static void test_tls(void **state) {
+        _cleanup_free_ char *pki = fl_test_mkdtemp(), *cmd = NULL, *tool = NULL;
+        _cleanup_free_ char *ca = NULL, *other_ca = NULL, *cert = NULL, *key = NULL;
+        struct server *s = server_new();
+        const struct step ok = {200, .file = "count-1.json"};
+        char url[64];
+        SSL_CTX *ctx;
+
+        tool = fl_test_source_path("tests/tools/mkcerts.sh");
+        assert_true(asprintf(&cmd, "%s %s", tool, pki) > 0);
+        assert_int_equal(system(cmd), 0);
+        assert_true(asprintf(&ca, "%s/ca.pem", pki) > 0);
+        assert_true(asprintf(&other_ca, "%s/other-ca.pem", pki) > 0);
+        assert_true(asprintf(&cert, "%s/client.pem", pki) > 0);
+        assert_true(asprintf(&key, "%s/client.key", pki) > 0);
+        ctx = server_tls(s, pki);
+        server_script(s, &ok, 1);
+        snprintf(url, sizeof(url), "https://127.0.0.1:%d", s->port);
+
+        const struct {
+                const char *ca, *cert, *key;
+                int ret;
+                const char *message; /* part of it */
+        } cases[] = {
+                {ca, cert, key, 0, NULL},
+                /* The server's certificate is not signed by the CA we trust. */
+                {other_ca, cert, key, -EIO, "certificate"},
+                /* No client certificate: the server refuses (TLS 1.3 says so
+                 * only after the handshake, so it surfaces as a failed read). */
+                {ca, NULL, NULL, -EAGAIN, "certificate required"},
+                /* The client key does not belong to the certificate. */
+                {ca, cert, ca, -EIO, NULL},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct fl_temporal_options o = {
+                        .url = url,
+                        .ca_file = cases[i].ca,
+                        .cert_file = cases[i].cert,
+                        .key_file = cases[i].key,
+                        .api_key = "k",
+                        .max_attempts = 2,
+                        .backoff_initial_usec = 1000,
+                        .breaker_off = true,
+                };
+                struct fl_temporal *t = NULL;
+                struct fl_tsync_result r;
+                size_t seen = s->n_seen;
+
+                assert_int_equal(fl_temporal_new(base, &o, &t), 0);
+                if (fl_tsync_count(base, t, "", 0, &r) != cases[i].ret)
+                        fail_msg("TLS case %zu: %d (%s), want %d", i, r.error, r.message,
+                                cases[i].ret);
+                if (cases[i].ret == 0) {
+                        assert_int_equal(r.count, 1);
+                        assert_int_equal(s->n_seen, seen + 1);
+                        assert_string_equal(s->seen[seen].authorization, "Bearer k");
+                } else {
+                        assert_int_equal(s->n_seen, seen); /* nothing reached the server */
+                        if (cases[i].message && !strstr(r.message, cases[i].message))
+                                fail_msg("TLS case %zu: message '%s'", i, r.message);
+                }
+                fl_tsync_result_done(&r);
+                fl_temporal_free(t);
+        }
+        server_free(s);
+        SSL_CTX_free(ctx);
+        fl_test_rm_rf(pki);
+}
+
 static int setup(void **state) {
         base = event_base_new();
         return base ? 0 : -1;
@@ -854,6 +948,7 @@ int main(void) {
                 cmocka_unit_test(test_queue_behind_busy_connections),
                 cmocka_unit_test(test_free_cancels_and_max_pending),
                 cmocka_unit_test(test_observe_hook),
+                cmocka_unit_test(test_tls),
         };
         /* FL_TEST_FILTER=test_name runs one test (cmocka glob). */
         if (getenv("FL_TEST_FILTER"))
