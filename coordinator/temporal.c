@@ -950,8 +950,11 @@ int fl_temporal_count(struct fl_temporal *t, const char *query, unsigned flags,
 int fl_temporal_list(struct fl_temporal *t, const char *query, unsigned page_size,
         const char *page_token, unsigned flags, fl_temporal_list_fn cb, void *userdata) {
         char size[16];
-        const char *const names[] = {"query", "pageSize", "nextPageToken", NULL};
-        const char *const values[] = {query ? query : "", size, page_token, NULL};
+        /* noPayloadShorthand: memo values come back as full payloads, so a
+         * memo that itself looks like {"metadata", "data"} decodes right. */
+        const char *const names[] = {
+                "query", "pageSize", "nextPageToken", "noPayloadShorthand", NULL};
+        const char *const values[] = {query ? query : "", size, page_token, "true", NULL};
         char *url = NULL;
         int r;
 
@@ -968,8 +971,8 @@ int fl_temporal_list(struct fl_temporal *t, const char *query, unsigned page_siz
 int fl_temporal_describe(struct fl_temporal *t, const char *workflow_id, const char *run_id,
         unsigned flags, fl_temporal_describe_fn cb, void *userdata) {
         _cleanup_free_ char *base = NULL;
-        const char *const names[] = {"execution.runId", NULL};
-        const char *const values[] = {run_id, NULL};
+        const char *const names[] = {"execution.runId", "noPayloadShorthand", NULL};
+        const char *const values[] = {run_id, "true", NULL};
         char *url = NULL;
         int r;
 

@@ -15,7 +15,9 @@
  *                                              "type": "S2V5d29yZA=="},
  *                                "data": "Im5vZGUtMTci"}
  *
- * (base64 of "json/plain", "Keyword" and "\"node-17\""). Errors are a
+ * (base64 of "json/plain", "Keyword" and "\"node-17\""). The shorthand is
+ * ambiguous for a value that is itself an object of "metadata" and "data":
+ * list and describe ask for full payloads (?noPayloadShorthand=true). Errors are a
  * google.rpc.Status: {"code": 6, "message": "...", "details": [{"@type": ...}]}.
  */
 #pragma once

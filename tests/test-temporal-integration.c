@@ -213,8 +213,7 @@ static void check_execution(struct ctx *c, json_t *e, const char *wid, const cha
         assert_true(start > c->t0_usec);
         assert_true(start < fl_tsync_realtime_usec());
         assert_true(json_equal(json_object_get(e, "search_attributes"), want_sa));
-        assert_true(json_equal(json_object_get(json_object_get(e, "memo"), "trigger"),
-                json_object_get(c->memo, "trigger")));
+        assert_true(json_equal(json_object_get(e, "memo"), c->memo));
         json_decref(want_sa);
 }
 
@@ -375,8 +374,11 @@ static int setup(void **state) {
         snprintf(c->node, sizeof(c->node), "it-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
         snprintf(c->wid, sizeof(c->wid), "faultline-it-%s-1", c->node);
         snprintf(c->wid2, sizeof(c->wid2), "faultline-it-%s-2", c->node);
-        c->memo = json_pack("{s:{s:s, s:s, s:s}}", "trigger", "node", c->node, "rule",
-                "disk-io-errors", "idempotency_key", c->wid);
+        /* "probe" looks like a full payload ({"metadata", "data"}): it must
+         * still come back as the value it is. */
+        c->memo = json_pack("{s:{s:s, s:s, s:s}, s:{s:{s:i}, s:s}}", "trigger", "node", c->node,
+                "rule", "disk-io-errors", "idempotency_key", c->wid, "probe", "metadata", "a", 1,
+                "data", "x");
         c->input = json_pack("{s:s, s:i}", "device", "sda", "sector", 2048);
         c->base = event_base_new();
         c->options = (struct fl_temporal_options){

@@ -428,9 +428,11 @@ static void test_requests_on_the_wire(void **state) {
                 "/api/v1/namespaces/ns%201/workflow-count?query=FaultlineNode%3D%27node-17%27");
         assert_string_equal(s->seen[2].uri,
                 "/api/v1/namespaces/ns%201/"
-                "workflows?query=&pageSize=100&nextPageToken=tok%2B%2F%3D");
+                "workflows?query=&pageSize=100&nextPageToken=tok%2B%2F%3D"
+                "&noPayloadShorthand=true");
         assert_string_equal(s->seen[3].uri,
-                "/api/v1/namespaces/ns%201/workflows/fl-wire-1?execution.runId=run%201");
+                "/api/v1/namespaces/ns%201/workflows/fl-wire-1?execution.runId=run%201"
+                "&noPayloadShorthand=true");
         assert_string_equal(s->seen[4].method, "POST");
         assert_string_equal(
                 s->seen[4].uri, "/api/v1/namespaces/ns%201/workflows/fl-wire-1/terminate");
