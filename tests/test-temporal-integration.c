@@ -325,6 +325,8 @@ static void test_temporal_down_and_back(void **state) {
                                  0, &r),
                 -EAGAIN);
         assert_true(r.latency_usec <= c->options.deadline_usec);
+        fprintf(stderr, "start with Temporal down: %s (%u attempts, %.1f ms)\n", r.message,
+                r.attempts, (double) r.latency_usec / 1000);
         assert_true(fl_tsync_now_usec() - began < c->options.deadline_usec + 1000000);
         fl_tsync_result_done(&r);
 
