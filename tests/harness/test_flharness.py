@@ -6,6 +6,7 @@ Without the temporal binary it skips (exit 77) locally and fails under CI=true,
 like fl_test_require() in the C tests.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -164,6 +165,17 @@ class CliTest(unittest.TestCase):
         r = cli("temporal", "run", "--", sys.executable, "-c", script)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(pid_state(int(r.stdout)), (None, "Z", "X"))
+
+    def test_dynamic_config(self):
+        # The dev server answers 429 beyond ~100 visibility calls/s by default;
+        # the limit is dynamic config, passed at start and kept for restarts.
+        script = ("import os, json; from flharness import TemporalServer\n"
+                  "t = TemporalServer(os.environ['FL_TEMPORAL_DIR'])\n"
+                  "print(json.dumps(t.dynamic_config)); [t.count('') for _ in range(400)]\n")
+        r = cli("temporal", "run", "--dynamic-config", "frontend.namespaceRPS.visibility=100000",
+                "--", sys.executable, "-c", script)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"frontend.namespaceRPS.visibility": 100000})
 
     def test_missing_binary(self):
         env = dict(os.environ, FL_TEMPORAL_BIN="/nonexistent/temporal")

@@ -9,6 +9,10 @@
     python3 -m flharness temporal describe --dir DIR WORKFLOW_ID
     python3 -m flharness temporal run [--dir DIR] -- COMMAND [ARGS...]
 
+start and run also take --dynamic-config KEY=VALUE (repeatable), e.g.
+frontend.namespaceRPS.visibility=10000 to lift the dev server's limit of about
+100 visibility calls per second.
+
 Exit status: 0 success, 77 the temporal binary is missing (start), 3 not
 running (status), 1 any other failure. `run` exits with COMMAND's status.
 """
@@ -28,9 +32,24 @@ EXIT_MISSING = 77
 EXIT_NOT_RUNNING = 3
 
 
+def _dynamic_config(args):
+    """--dynamic-config KEY=JSON (repeatable) as a dict."""
+    out = {}
+    for kv in args.dynamic_config or []:
+        key, sep, value = kv.partition("=")
+        if not sep:
+            raise TemporalError(f"--dynamic-config {kv}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
 def _server(args):
     return TemporalServer(args.dir, namespace=args.namespace or "default",
-                          grpc_port=args.grpc_port, http_port=args.http_port)
+                          grpc_port=args.grpc_port, http_port=args.http_port,
+                          dynamic_config=_dynamic_config(args))
 
 
 def _cmd_start(args):
@@ -92,7 +111,8 @@ def _cmd_run(args):
     own_dir = args.dir is None
     directory = args.dir or tempfile.mkdtemp(prefix="flharness-temporal.")
     t = TemporalServer(directory, namespace=args.namespace or "default",
-                       grpc_port=args.grpc_port, http_port=args.http_port)
+                       grpc_port=args.grpc_port, http_port=args.http_port,
+                       dynamic_config=_dynamic_config(args))
     env = _child_env(t)
     child = None
 
@@ -138,6 +158,8 @@ def _parser():
         sp.add_argument("--grpc-port", type=int, help="gRPC port (default: a free one)")
         sp.add_argument("--http-port", type=int, help="HTTP API port (default: a free one)")
         sp.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
+        sp.add_argument("--dynamic-config", action="append", metavar="KEY=VALUE",
+                        help="server dynamic config (JSON value), at start; repeatable")
         return sp
 
     common(sub.add_parser("start")).set_defaults(fn=_cmd_start)

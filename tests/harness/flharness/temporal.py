@@ -139,7 +139,7 @@ class TemporalServer:
 
     def __init__(self, directory, namespace="default", search_attributes=None,
                  binary=None, grpc_port=None, http_port=None,
-                 sqlite_pragmas=DEFAULT_SQLITE_PRAGMAS):
+                 sqlite_pragmas=DEFAULT_SQLITE_PRAGMAS, dynamic_config=None):
         self.directory = os.path.abspath(directory)
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         self.binary = binary
@@ -148,6 +148,10 @@ class TemporalServer:
         self.grpc_port = grpc_port
         self.http_port = http_port
         self.sqlite_pragmas = tuple(sqlite_pragmas)
+        # Server dynamic config, e.g. {"frontend.namespaceRPS.visibility": 10000}:
+        # the dev server limits visibility calls (count, list) of a namespace to
+        # about 100/s and answers 429 beyond.
+        self.dynamic_config = dict(dynamic_config or {})
         self.pid = None
         self.startup_seconds = None
         self._proc = None
@@ -176,6 +180,7 @@ class TemporalServer:
         self.http_port = self.http_port or st.get("http_port")
         self.namespace = st.get("namespace", self.namespace)
         self.search_attributes = st.get("search_attributes", self.search_attributes)
+        self.dynamic_config = self.dynamic_config or st.get("dynamic_config", {})
         self.pid = st.get("pid")
 
     def _save_state(self):
@@ -184,6 +189,7 @@ class TemporalServer:
             "http_port": self.http_port,
             "namespace": self.namespace,
             "search_attributes": self.search_attributes,
+            "dynamic_config": self.dynamic_config,
             "pid": self.pid,
             "db": self.db_path,
         }
@@ -238,6 +244,8 @@ class TemporalServer:
             cmd += ["--namespace", self.namespace]
         for p in self.sqlite_pragmas:
             cmd += ["--sqlite-pragma", p]
+        for k, v in sorted(self.dynamic_config.items()):
+            cmd += ["--dynamic-config-value", f"{k}={json.dumps(v)}"]
         for name, kind in sorted(self.search_attributes.items()):
             cmd += ["--search-attribute", f"{name}={kind}"]
         return cmd
