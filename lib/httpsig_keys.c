@@ -5,12 +5,12 @@
  * "PUBLIC KEY").
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <stdio.h>
-#include <stdlib.h>
 
+#include "fileio.h"
 #include "httpsig.h"
 #include "macro.h"
 
@@ -53,22 +53,14 @@ int fl_httpsig_parse_public_key(const char *pem, size_t size, EVP_PKEY **ret) {
 }
 
 static int load_key(const char *path, bool private, EVP_PKEY **ret) {
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
-        size_t n;
+        size_t size;
+        int r;
 
-        f = fopen(path, "re");
-        if (!f)
-                return negative_errno();
-        buf = malloc(KEY_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, KEY_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > KEY_FILE_MAX)
-                return -EFBIG;
-        return parse_key(buf, n, private, ret);
+        r = fl_read_file_at(AT_FDCWD, path, KEY_FILE_MAX, &buf, &size);
+        if (r < 0)
+                return r;
+        return parse_key(buf, size, private, ret);
 }
 
 int fl_httpsig_load_private_key(const char *path, EVP_PKEY **ret) {

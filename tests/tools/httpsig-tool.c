@@ -23,6 +23,7 @@
  * Usage errors exit 2.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,10 +32,12 @@
 #include <time.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "httpsig.h"
 #include "macro.h"
 
 #define MAX_LIST 64
+#define MAX_BODY (16u << 20)
 
 struct options {
         const char *key, *pubkey, *keyid, *label, *method, *uri, *scheme, *authority, *target;
@@ -264,30 +267,6 @@ static void options_done(struct options *o) {
                 free(o->header_copies[i]);
 }
 
-static int read_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *mem;
-        char chunk[4096];
-        size_t n;
-
-        if (!f)
-                return negative_errno();
-        mem = open_memstream(&buf, &size);
-        if (!mem)
-                return -ENOMEM;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                fwrite(chunk, 1, n, mem);
-        if (fclose(mem) != 0 || ferror(f)) {
-                free(buf);
-                return -EIO;
-        }
-        *ret = buf;
-        *ret_size = size;
-        return 0;
-}
-
 static struct fl_http_request request_of(struct options *o) {
         return (struct fl_http_request){
                 .method = o->method,
@@ -316,7 +295,7 @@ static int do_sign(struct options *o) {
         }
         if (o->digest) {
                 if (o->body_file) {
-                        r = read_file(o->body_file, &body, &body_size);
+                        r = fl_read_file_at(AT_FDCWD, o->body_file, MAX_BODY, &body, &body_size);
                         if (r < 0) {
                                 fprintf(stderr, "httpsig-tool: %s: %s\n", o->body_file,
                                         strerror(-r));
@@ -406,7 +385,7 @@ static int do_verify(struct options *o) {
         if (o->body_file) {
                 const char *digest = NULL, *reason = NULL;
 
-                r = read_file(o->body_file, &body, &body_size);
+                r = fl_read_file_at(AT_FDCWD, o->body_file, MAX_BODY, &body, &body_size);
                 if (r < 0) {
                         fprintf(stderr, "httpsig-tool: %s: %s\n", o->body_file, strerror(-r));
                         fl_httpsig_result_done(&res);
