@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-benchmarks=(hcl)
+benchmarks=(hcl rules)
 
 note() { echo "bench: $*" >&2; }
 
@@ -68,6 +68,15 @@ bench_hcl() {
     else
         note "hcl: cannot build the Go parser benchmark: $(tail -n 1 "$work/go.log")"
     fi
+}
+
+# Rules: the engine against the default rule pack (rules/rules.d): journal
+# lines per second (a realistic kernel log, 1 line in 10 a fault), BPF
+# record-to-decision latency (the agent's formatter, then the engine), and
+# the time to load and compile the pack.
+bench_rules() {
+    cmake --build build --target bench-rules -j2 >/dev/null
+    build/bench/bench-rules --rules-dir rules/rules.d --lines 1000000 --events 200000
 }
 
 if [[ ${1:-} == --list ]]; then
