@@ -13,6 +13,12 @@
 #   A cmocka test run by ctest with label "unit", and NAME-asan with labels
 #   "unit;asan".
 #
+# fl_integration_test(NAME SOURCES ... [LIBS ...] LABELS ... [SERIAL] [WRAPPER CMD ...])
+#   A cmocka test with the given labels only (integration, bpf, e2e: no
+#   "unit"), plus NAME-asan (labels + asan). WRAPPER runs the test binary as
+#   the last argument of CMD, e.g. tests/harness/journal-ns.sh for a private
+#   journald. Exit status 77 means skipped.
+#
 # fl_fuzz_target(NAME SOURCES ... LIBS ... CORPUS DIR [SECONDS N])
 #   A libFuzzer binary and a ctest (label "fuzz") that runs it for N seconds
 #   (default 30) over a scratch copy of the corpus kept in the tree.
@@ -93,6 +99,45 @@ function(fl_unit_test name)
       set_tests_properties(${name}-asan PROPERTIES RUN_SERIAL ON)
     endif()
   endif()
+endfunction()
+
+function(fl_integration_test name)
+  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS;WRAPPER" ${ARGN})
+  set(out "${CMAKE_BINARY_DIR}/tests")
+  set(env "FL_SOURCE_DIR=${CMAKE_SOURCE_DIR};FL_BINARY_DIR=${CMAKE_BINARY_DIR}")
+  set(san_env "${env};ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+  set(variants "${name}||")
+  if(FL_SANITIZERS)
+    list(APPEND variants "${name}-asan|_asan|asan")
+  endif()
+  foreach(v ${variants})
+    string(REPLACE "|" ";" parts "${v}")
+    list(GET parts 0 target)
+    list(GET parts 1 suffix)
+    list(GET parts 2 extra_label)
+    add_executable(${target} ${T_SOURCES})
+    set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${out}")
+    if(suffix STREQUAL "_asan")
+      _fl_variant_libs(libs "_asan" ${T_LIBS} fl_testlib)
+      target_compile_options(${target} PRIVATE ${FL_SAN_FLAGS})
+      target_link_options(${target} PRIVATE ${FL_SAN_FLAGS})
+      target_link_libraries(${target} PRIVATE ${libs} PkgConfig::CMOCKA)
+      set(test_env "${san_env}")
+    else()
+      target_link_libraries(${target} PRIVATE ${T_LIBS} fl_testlib PkgConfig::CMOCKA)
+      set(test_env "${env}")
+    endif()
+    add_test(NAME ${target} COMMAND ${T_WRAPPER} $<TARGET_FILE:${target}>)
+    set(labels ${T_LABELS})
+    if(extra_label)
+      list(APPEND labels ${extra_label})
+    endif()
+    set_tests_properties(${target} PROPERTIES LABELS "${labels}"
+      SKIP_RETURN_CODE 77 ENVIRONMENT "${test_env}")
+    if(T_SERIAL)
+      set_tests_properties(${target} PROPERTIES RUN_SERIAL ON)
+    endif()
+  endforeach()
 endfunction()
 
 function(fl_fuzz_target name)

@@ -31,7 +31,7 @@ APT_PACKAGES=(
     libsystemd-dev libssl-dev libcurl4-openssl-dev libevent-dev libjansson-dev
     libpcre2-dev libcmocka-dev libfuse3-dev
     # runtime and test tools
-    fuse3 systemd systemd-journal-remote util-linux procps iproute2 openssl
+    fuse3 mount systemd systemd-journal-remote util-linux procps iproute2 openssl
     curl jq python3 python3-venv rpm dpkg-dev file
 )
 
@@ -75,7 +75,7 @@ if command -v go >/dev/null; then
         GOBIN=/opt/faultline-dev/bin go install github.com/tmccombs/hcl2json@v0.6.4
     fi
 else
-    echo "setup.sh: go not found; install Go >= 1.22" >&2
+    echo "setup.sh: go not found; install Go >= 1.26 (the worker's Temporal SDK needs it)" >&2
     exit 1
 fi
 
