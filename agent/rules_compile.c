@@ -25,6 +25,7 @@
  */
 #include "rules_internal.h"
 
+#include "duration.h"
 #include "macro.h"
 #include "rules_load.h"
 #include "suggest.h"
@@ -942,8 +943,10 @@ static void check_duration(struct compile *c, const struct fl_hcl_block *b, cons
         uint64_t usec, uint64_t min) {
         const struct fl_hcl_value *v = attr_value(b, name);
         char q[FL_HCL_QUOTE_SIZE];
+        uint64_t parsed;
 
-        if (!v || v->type != FL_HCL_STRING)
+        /* Not a valid duration at all: the decoder said so already. */
+        if (!v || v->type != FL_HCL_STRING || fl_duration_parse(v->string.ptr, &parsed, NULL) < 0)
                 return;
         if (usec < min || usec > FL_RULE_DURATION_MAX_USEC)
                 err(c, &v->pos, "\"%s\" must be between %s and 30d, not %s", name, min ? "1s" : "0",

@@ -93,7 +93,8 @@ static int32_t temp_floor(const struct fl_rule *r) {
                 return INT32_MIN;
         if (lo >= (double) INT32_MAX)
                 return INT32_MAX;
-        return (int32_t) floor(lo);
+        int32_t v = (int32_t) lo; /* toward zero, then down for negatives */
+        return (double) v > lo ? v - 1 : v;
 }
 
 void fl_ruleset_bpf_filter(const struct fl_ruleset *rs, struct source_bpf_filter *ret) {

@@ -451,6 +451,14 @@ static int reject_clash(struct fl_rules_dir *d, struct rules_file *f, struct fl_
         return 0;
 }
 
+/* Whether `name` is in the version of `f` in force until now. */
+static bool held(const struct rules_file *f, const char *name) {
+        for (size_t k = 0; f->has_good && k < f->good.n; k++)
+                if (strcmp(f->good.v[k]->name, name) == 0)
+                        return true;
+        return false;
+}
+
 /* Settles rule name clashes between the files' candidates. */
 static int resolve_clashes(struct fl_rules_dir *d, struct fl_diags *diags) {
         for (;;) {
@@ -470,7 +478,8 @@ static int resolve_clashes(struct fl_rules_dir *d, struct fl_diags *diags) {
                                 }
                                 /* g is earlier in name order: it keeps the
                                  * name unless only f had it in force. */
-                                offender = fresh(g) && !fresh(f) ? g : f;
+                                const char *name = f->cand->v[k]->name;
+                                offender = held(f, name) && !held(g, name) ? g : f;
                         }
                 }
                 if (!offender)

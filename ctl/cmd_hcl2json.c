@@ -5,44 +5,16 @@
  * problem goes to stderr as FILE:LINE:COL: message; exit status 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "diag.h"
+#include "fileio.h"
 #include "hcl.h"
 #include "hcl_json.h"
-
-static int read_stdin(char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (;;) {
-                size_t n;
-
-                if (len == cap) {
-                        char *b;
-                        if (cap > FL_HCL_MAX_FILE_SIZE)
-                                break; /* the parser reports the size */
-                        cap = cap ? cap * 2 : 65536;
-                        b = realloc(buf, cap);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                n = fread(buf + len, 1, cap - len, stdin);
-                len += n;
-                if (n == 0) {
-                        if (ferror(stdin))
-                                return -EIO;
-                        break;
-                }
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
 
 int fl_ctl_hcl2json(int argc, char **argv) {
         _cleanup_(fl_diags_freep) struct fl_diags *diags = NULL;
@@ -63,7 +35,11 @@ int fl_ctl_hcl2json(int argc, char **argv) {
                 return 1;
         }
         if (strcmp(path, "-") == 0) {
-                r = read_stdin(&input, &len);
+                r = fl_read_file_at(AT_FDCWD, "/dev/stdin", FL_HCL_MAX_FILE_SIZE, &input, &len);
+                if (r == -EFBIG)
+                        (void) fl_diags_add(diags, "<stdin>", 1, 1,
+                                "file is too large (more than %u MiB)",
+                                FL_HCL_MAX_FILE_SIZE / (1024u * 1024u));
                 if (r >= 0)
                         r = fl_hcl_parse(input, len, "<stdin>", diags, &f);
         } else

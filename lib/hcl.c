@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
+#include "fileio.h"
 #include "hcl.h"
 #include "hcl_internal.h"
 
@@ -18,51 +18,26 @@ struct fl_hcl_file *fl_hcl_file_free(struct fl_hcl_file *f) {
 }
 
 int fl_hcl_parse_file(const char *path, struct fl_diags *diags, struct fl_hcl_file **ret) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap;
         struct stat st;
+        size_t len;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (S_ISREG(st.st_mode) && st.st_size > FL_HCL_MAX_FILE_SIZE)
-                /* the size check comes first: this reports it without reading */
-                return fl_hcl_parse(NULL, (size_t) st.st_size, path, diags, ret);
-        /* st_size is only a hint (pipes, /proc); read until EOF, capped. */
-        cap = S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= FL_HCL_MAX_FILE_SIZE
-                      ? (size_t) st.st_size + 1
-                      : 4096;
-        buf = malloc(cap);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        char *b;
-                        if (cap > FL_HCL_MAX_FILE_SIZE)
-                                break;
-                        cap *= 2;
-                        b = realloc(buf, cap);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
+        r = fl_read_file_at(AT_FDCWD, path, FL_HCL_MAX_FILE_SIZE, &buf, &len);
+        if (r == -EFBIG) {
+                /* fl_hcl_parse() checks the size first: it reports the real
+                 * size of a regular file without reading the data */
+                if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+                        st.st_size > FL_HCL_MAX_FILE_SIZE)
+                        return fl_hcl_parse(NULL, (size_t) st.st_size, path, diags, ret);
+                if (diags)
+                        (void) fl_diags_add(diags, path, 1, 1,
+                                "file is too large (more than %u MiB)",
+                                FL_HCL_MAX_FILE_SIZE / (1024u * 1024u));
+                return -EFBIG;
         }
+        if (r < 0)
+                return r;
         return fl_hcl_parse(buf, len, path, diags, ret);
 }
 

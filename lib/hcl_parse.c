@@ -13,12 +13,12 @@
  * to its closing bracket, and the enclosing attribute skip to the end of its
  * line (or to the "}" that closes its body), so one mistake yields one message
  * and parsing carries on with the next line. Lexical problems (bad escapes,
- * invalid UTF-8) do not interrupt parsing at all. Only running out of memory,
- * nesting deeper than FL_HCL_MAX_DEPTH and a full diagnostics list stop it.
+ * invalid UTF-8) do not interrupt parsing at all. Only running out of memory
+ * and nesting deeper than FL_HCL_MAX_DEPTH stop it; once the diagnostics list
+ * is full, further problems are only counted.
  */
 #include <errno.h>
 #include <locale.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

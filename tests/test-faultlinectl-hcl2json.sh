@@ -32,6 +32,9 @@ set +e
 printf 'a = \n' | "$ctl" hcl2json - >/dev/null 2>"$work/err"; rc=$?
 [[ $rc == 1 && $(cat "$work/err") == "<stdin>:1:5: expected a value, found end of line" ]] ||
     fail "stdin error: $rc $(cat "$work/err")"
+head -c 17000000 /dev/zero | "$ctl" hcl2json - >/dev/null 2>"$work/err"; rc=$?
+[[ $rc == 1 && $(cat "$work/err") == "<stdin>:1:1: file is too large (more than 16 MiB)" ]] ||
+    fail "stdin too large: $rc $(cat "$work/err")"
 "$ctl" hcl2json "$work/missing.hcl" >/dev/null 2>"$work/err"; rc=$?
 [[ $rc == 1 && $(cat "$work/err") == "$work/missing.hcl: No such file or directory" ]] ||
     fail "missing file: $rc $(cat "$work/err")"

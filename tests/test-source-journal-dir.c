@@ -4,8 +4,9 @@
  * exact kernel-form entries written by systemd-journal-remote
  * (tests/harness/kernel-journal.sh): fields and timestamps, a file added while
  * following, where a first start begins (current boot, later boots kept),
- * restart from a saved cursor (also one from an older boot), bounded batches
- * under a flood, bad cursor files and match groups.
+ * restart from a saved cursor (also one from an older boot), the harness's
+ * default clocks and a long uptime, bounded batches under a flood, bad cursor
+ * files and match groups.
  */
 #include "fl_test.h"
 
@@ -229,6 +230,112 @@ static void test_follow_new_files(void **state) {
         fl_source_journal_get_stats(fx->src, &st);
         assert_true(st.invalidations >= 2);
         assert_int_equal(st.lines, 5);
+}
+
+static uint64_t clock_usec(clockid_t clock) {
+        struct timespec ts;
+
+        assert_int_equal(clock_gettime(clock, &ts), 0);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Reads back the timestamps of the entries of one file, in order. */
+static size_t read_timestamps(struct fixture *fx, const char *name, uint64_t *ret_realtime,
+        uint64_t *ret_monotonic, size_t max) {
+        _cleanup_free_ char *path = NULL;
+        sd_journal *j = NULL;
+        size_t n = 0;
+
+        assert_true(asprintf(&path, "%s/%s", fx->journals, name) > 0);
+        assert_int_equal(sd_journal_open_files(&j, (const char *[]){path, NULL}, 0), 0);
+        assert_int_equal(sd_journal_seek_head(j), 0);
+        while (n < max && sd_journal_next(j) > 0) {
+                sd_id128_t boot;
+
+                assert_int_equal(sd_journal_get_realtime_usec(j, &ret_realtime[n]), 0);
+                assert_int_equal(sd_journal_get_monotonic_usec(j, &ret_monotonic[n], &boot), 0);
+                n++;
+        }
+        sd_journal_close(j);
+        return n;
+}
+
+/* The harness's default timestamps are the clocks at the time of writing,
+ * however long the host has been up: every later write sorts after every
+ * earlier one of the same boot, as with a real journald. It once clamped the
+ * monotonic time at 2^31-1 us (awk printf "%d"), so from 35.8 minutes of
+ * uptime on all default entries had the same monotonic time and sd-journal
+ * interleaved files out of order (lost and replayed lines in the follow and
+ * restart cases). */
+static void test_harness_clocks(void **state) {
+        struct fixture *fx = *state;
+        /* Without root (/proc/timer_list unreadable) the harness falls back to
+         * /proc/uptime: CLOCK_BOOTTIME, in 10 ms steps. */
+        bool exact = access("/proc/timer_list", R_OK) == 0;
+        clockid_t clock = exact ? CLOCK_MONOTONIC : CLOCK_BOOTTIME;
+        uint64_t step = exact ? 0 : 10000;
+        uint64_t rt[3], mono[3], m0, m1, r0, r1;
+        _cleanup_free_ char *fake = NULL;
+
+        m0 = clock_usec(clock);
+        r0 = clock_usec(CLOCK_REALTIME);
+        write_entries(fx, "a.journal", NULL, (const char *[]){"one", "two", NULL});
+        r1 = clock_usec(CLOCK_REALTIME);
+        m1 = clock_usec(clock);
+        assert_int_equal(read_timestamps(fx, "a.journal", rt, mono, 3), 2);
+        if (mono[0] + step < m0 || mono[0] > m1)
+                fail_msg("monotonic %" PRIu64 " not within [%" PRIu64 ", %" PRIu64 "]", mono[0], m0,
+                        m1);
+        assert_true(rt[0] >= r0 && rt[0] <= r1);
+        assert_int_equal(mono[1], mono[0] + 1);
+        assert_int_equal(rt[1], rt[0] + 1);
+
+        /* A host up for 58 days (beyond 2^32 us), deterministically. */
+        fake = fl_test_write_file(fx->dir, "timer_list", "now at 5000000000123 nsecs\n");
+        assert_int_equal(setenv("FL_TIMER_LIST", fake, 1), 0);
+        write_entries(fx, "b.journal", NULL, (const char *[]){"one", "two", NULL});
+        assert_int_equal(unsetenv("FL_TIMER_LIST"), 0);
+        assert_int_equal(read_timestamps(fx, "b.journal", rt, mono, 3), 2);
+        assert_int_equal(mono[0], 5000000000ULL);
+        assert_int_equal(mono[1], 5000000001ULL);
+}
+
+/* Follow, then restart, across two files of this boot whose monotonic
+ * times are beyond 2^32 us: nothing is lost, replayed or truncated. */
+static void test_long_uptime(void **state) {
+        struct fixture *fx = *state;
+        const uint64_t base = 5000000000000ULL; /* 58 days */
+        const uint64_t epoch = 1700000000000000ULL;
+        char r[6][32], m[6][32];
+
+        for (size_t i = 0; i < 6; i++) {
+                snprintf(r[i], sizeof(r[i]), "%" PRIu64, epoch + i * 1000000);
+                snprintf(m[i], sizeof(m[i]), "%" PRIu64, base + i * 1000000);
+        }
+        write_entries(fx, "a.journal", (const char *[]){"-r", r[0], "-m", m[0], NULL},
+                (const char *[]){"1", NULL});
+        start(fx);
+        expect_messages(fx, (const char *[]){"1", NULL});
+        assert_int_equal(fx->rec.events[0].monotonic_usec, base);
+        write_entries(fx, "b.journal", (const char *[]){"-r", r[1], "-m", m[1], NULL},
+                (const char *[]){"2", NULL});
+        write_entries(fx, "a.journal", (const char *[]){"-r", r[2], "-m", m[2], NULL},
+                (const char *[]){"3", NULL});
+        expect_messages(fx, (const char *[]){"1", "2", "3", NULL});
+        assert_int_equal(fx->rec.events[2].monotonic_usec, base + 2000000);
+        stop(fx);
+
+        write_entries(fx, "b.journal", (const char *[]){"-r", r[3], "-m", m[3], NULL},
+                (const char *[]){"4", NULL});
+        write_entries(fx, "a.journal", (const char *[]){"-r", r[4], "-m", m[4], NULL},
+                (const char *[]){"5", NULL});
+        fl_recorder_clear(&fx->rec);
+        start(fx);
+        expect_messages(fx, (const char *[]){"4", "5", NULL});
+        write_entries(fx, "c.journal", (const char *[]){"-r", r[5], "-m", m[5], NULL},
+                (const char *[]){"6", NULL});
+        expect_messages(fx, (const char *[]){"4", "5", "6", NULL});
+        assert_int_equal(fx->rec.events[2].monotonic_usec, base + 5000000);
 }
 
 /* Three boots in one directory: an older one, ours, and a later one (a
@@ -559,6 +666,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(
                         test_first_start_without_current_boot, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart_no_replay_no_loss, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_harness_clocks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_long_uptime, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cursor_from_older_boot, setup, teardown),
                 cmocka_unit_test(test_bad_cursor_file),
                 cmocka_unit_test_setup_teardown(test_flood_is_bounded, setup, teardown),

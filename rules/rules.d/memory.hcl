@@ -89,7 +89,7 @@ rule "memory-ue-edac" {
   cooldown = "1h"
   workflow = "memory-uncorrectable"
   params = {
-    reason = "{delta} uncorrectable memory errors on memory controller {mc}"
+    reason = "{delta} new uncorrectable memory error(s) on memory controller {mc}"
   }
 }
 

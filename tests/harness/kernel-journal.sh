@@ -18,6 +18,8 @@
 #     -F FACILITY   SYSLOG_FACILITY (default 0, kern)
 #   Without LINE arguments the lines come from stdin. Each line is one entry
 #   (MESSAGE); successive entries are 1 us apart on both clocks.
+#   Environment: FL_JOURNAL_REMOTE (the converter), FL_TIMER_LIST (a file
+#   with a "now at NSEC nsecs" line standing in for /proc/timer_list).
 #
 # Each entry is written in Journal Export Format:
 #   _TRANSPORT=kernel  SYSLOG_FACILITY=0  SYSLOG_IDENTIFIER=kernel  PRIORITY=3
@@ -33,6 +35,8 @@
 set -euo pipefail
 
 REMOTE=${FL_JOURNAL_REMOTE:-/lib/systemd/systemd-journal-remote}
+# Tests point this at a file to stand in for a host that has been up long.
+TIMER_LIST=${FL_TIMER_LIST:-/proc/timer_list}
 
 boot_id=$(tr -d - </proc/sys/kernel/random/boot_id)
 priority=3
@@ -53,12 +57,12 @@ while getopts "b:p:r:m:f:i:t:F:" opt; do
     i) ident=$OPTARG ;;
     t) transport=$OPTARG ;;
     F) facility=$OPTARG ;;
-    *) sed -n '7,20p' "$0" >&2; exit 2 ;;
+    *) sed -n '7,22p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 if (($# < 1)); then
-    sed -n '7,20p' "$0" >&2
+    sed -n '7,22p' "$0" >&2
     exit 2
 fi
 output=$1
@@ -80,11 +84,22 @@ if [[ -z "$realtime" ]]; then
 fi
 if [[ -z "$monotonic" ]]; then
     # CLOCK_MONOTONIC in microseconds (what journald records for this boot).
-    monotonic=$(awk '/^now at/ { printf "%d", $3 / 1000; exit }' /proc/timer_list 2>/dev/null || true)
-    if [[ -z "$monotonic" ]]; then
-        monotonic=$(awk '{ printf "%d", $1 * 1000000 }' /proc/uptime)
+    # The arithmetic stays in bash (64-bit): Debian's awk (mawk) clamps
+    # printf "%d" at 2^31-1 us, reached after 35.8 minutes of uptime, and
+    # sd-journal orders the files of one boot by this time.
+    # /proc/timer_list is readable by root only; otherwise /proc/uptime
+    # (CLOCK_BOOTTIME, 10 ms steps: the same clock unless the host suspended).
+    now_ns=$(awk '/^now at/ { print $3; exit }' "$TIMER_LIST" 2>/dev/null || true)
+    if [[ "$now_ns" =~ ^[0-9]+$ ]]; then
+        monotonic=$((now_ns / 1000))
+    else
+        read -r uptime _ </proc/uptime
+        [[ "$uptime" =~ ^([0-9]+)\.([0-9]{2})$ ]] || { echo "kernel-journal.sh: cannot read the monotonic clock" >&2; exit 1; }
+        monotonic=$((BASH_REMATCH[1] * 1000000 + 10#${BASH_REMATCH[2]} * 10000))
     fi
 fi
+[[ "$realtime" =~ ^[0-9]+$ ]] || { echo "kernel-journal.sh: bad realtime $realtime" >&2; exit 2; }
+[[ "$monotonic" =~ ^[0-9]+$ ]] || { echo "kernel-journal.sh: bad monotonic $monotonic" >&2; exit 2; }
 
 dir=$(dirname -- "$output")
 name=$(basename -- "$output")
