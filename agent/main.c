@@ -34,7 +34,7 @@ static void usage(FILE *f) {
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap) {
         if (level != LIBBPF_WARN)
                 return 0;
-        fputs("faultline-agent: libbpf: ", stderr);
+        fputs("faultline-agent: ", stderr); /* libbpf writes its own "libbpf: " */
         return vfprintf(stderr, fmt, ap);
 }
 

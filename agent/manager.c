@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "manager.h"
 
+#include "bpf_event.h"
 #include "delivery.h"
 #include "dispatch.h"
 #include "metrics.h"
@@ -209,10 +210,18 @@ static int start_bpf(struct fl_manager *m) {
         r = source_bpf_new_with_options(m->event, &opts, fl_dispatch_event, &m->dispatch, &m->bpf);
         if (r < 0)
                 return source_failed(m, FL_SOURCE_BPF, r);
-        if (source_bpf_get_stats(m->bpf, &st) >= 0)
+        r = source_bpf_get_stats(m->bpf, &st);
+        if (r >= 0)
                 m->bpf_attached = st.n_attached;
         if (source_bpf_summary(m->bpf, &summary) >= 0)
                 (void) fl_report_bpf_attach(m->reporter, summary, m->bpf_attached);
+        /* Absent tracepoints are normal (another kernel); one that exists
+         * but would not load or attach is a degradation. */
+        for (unsigned k = 0; r >= 0 && k < FL_BPF_KIND_MAX; k++)
+                if (st.kinds[k].state == SOURCE_BPF_PROG_FAILED)
+                        (void) fl_report_source_degraded(m->reporter, "bpf",
+                                fl_bpf_kind_to_string(k), st.kinds[k].error,
+                                "tracepoint failed to load or attach");
         if (m->bpf_attached == 0) {
                 (void) fl_report_source_degraded(
                         m->reporter, "bpf", NULL, 0, "no tracepoint could be attached");
@@ -388,7 +397,11 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        (void) reload_rules(userdata, "SIGHUP");
+        struct fl_manager *m = userdata;
+
+        /* The directory may have been replaced since the watch was lost. */
+        (void) fl_rules_watch_rearm(m->watch);
+        (void) reload_rules(m, "SIGHUP");
         return 0;
 }
 

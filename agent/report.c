@@ -231,7 +231,7 @@ int fl_report_source_degraded(struct fl_reporter *r, const char *source, const c
         begin(r, &e, FL_MESSAGE_SOURCE_DEGRADED, LOG_WARNING);
         fl_jentry_add(&e, "FAULTLINE_SOURCE", "%s", source);
         if (what)
-                fl_jentry_add(&e, "FAULTLINE_SENSOR", "%s", what);
+                fl_jentry_add(&e, "FAULTLINE_COMPONENT", "%s", what);
         if (error)
                 fl_jentry_add(&e, "ERRNO", "%d", -error);
         fl_jentry_add(&e, "FAULTLINE_REASON", "%s", reason);
@@ -246,7 +246,7 @@ int fl_report_source_recovered(
         begin(r, &e, FL_MESSAGE_SOURCE_RECOVERED, LOG_NOTICE);
         fl_jentry_add(&e, "FAULTLINE_SOURCE", "%s", source);
         if (what)
-                fl_jentry_add(&e, "FAULTLINE_SENSOR", "%s", what);
+                fl_jentry_add(&e, "FAULTLINE_COMPONENT", "%s", what);
         fl_jentry_add(&e, "FAULTLINE_REASON", "%s", reason);
         return finish(r, &e, LOG_NOTICE, "source %s%s%s recovered: %s", source, what ? " " : "",
                 what ? what : "", reason);

@@ -62,8 +62,8 @@ int fl_report_rules_reloaded(
 /* One problem of a rule file, as FILE:LINE:COL: message. */
 int fl_report_rule_problem(struct fl_reporter *r, const struct fl_diag *d);
 
-/* A source (or part of one: `what`, may be NULL) stopped working or failed
- * to start; `error` is -errno or 0. */
+/* A source (or one component of it: `what`, e.g. a tracepoint; may be NULL)
+ * stopped working or failed to start; `error` is -errno or 0. */
 int fl_report_source_degraded(
         struct fl_reporter *r, const char *source, const char *what, int error, const char *reason);
 int fl_report_source_recovered(

@@ -562,6 +562,38 @@ static void test_source_failure(void **state) {
         assert_int_equal(count(a, FL_MESSAGE_STARTED, NULL), 1);
 }
 
+/* BPF unavailable (no CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN): the other sources
+ * run; with every source required, the agent does not start. */
+static void test_bpf_unavailable(void **state) {
+        _cleanup_free_ char *extra = NULL;
+        struct agent *a = *state;
+        struct jentries j;
+
+        agent_init(a, NULL);
+        extra = fmt("sysfs_root = \"%s\"\n", a->dir);
+        agent_write_config(a, extra);
+        a->no_bpf_caps = true;
+        agent_start(a, NULL, NULL);
+        agent_wait_entries(a, FL_MESSAGE_SOURCE_DEGRADED, MATCH("FAULTLINE_SOURCE=bpf"), 1, &j);
+        assert_string_equal(jentry_get(&j.items[0], "FAULTLINE_REASON"), "failed to start");
+        assert_non_null(jentry_get(&j.items[0], "ERRNO"));
+        jentries_free(&j);
+        agent_entries(a, FL_MESSAGE_STARTED, NULL, &j);
+        assert_non_null(strstr(
+                jentry_get(&j.items[0], "FAULTLINE_STATUS"), "sources: journal sysfs 0 sensors;"));
+        jentries_free(&j);
+        assert_int_equal(count(a, FL_MESSAGE_BPF_ATTACH, NULL), 0);
+        assert_int_equal(agent_stop(a), 0);
+
+        free(extra);
+        extra = fmt("sysfs_root = \"%s\"\nsources { required = true }\n", a->dir);
+        agent_write_config(a, extra);
+        agent_spawn(a, NULL, NULL);
+        assert_int_equal(agent_kill_wait(a, 0), 1);
+        assert_int_equal(count(a, FL_MESSAGE_STARTED, NULL), 1);
+        assert_int_equal(count(a, FL_MESSAGE_SOURCE_DEGRADED, MATCH("FAULTLINE_SOURCE=bpf")), 2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_notify, agent_setup, agent_teardown),
@@ -573,6 +605,7 @@ int main(void) {
                         test_sysfs_and_metrics, agent_setup, agent_teardown),
                 cmocka_unit_test_setup_teardown(test_dry_run, agent_setup, agent_teardown),
                 cmocka_unit_test_setup_teardown(test_source_failure, agent_setup, agent_teardown),
+                cmocka_unit_test_setup_teardown(test_bpf_unavailable, agent_setup, agent_teardown),
         };
         /* FL_TEST_FILTER=test_reload runs one test (cmocka glob). */
         if (getenv("FL_TEST_FILTER"))

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,10 @@ pid_t agent_spawn(struct agent *a, const char *const *args, const char *const *e
         if (pid == 0) {
                 /* A test that dies (crash, timeout) takes its agent along. */
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (a->no_bpf_caps && (prctl(PR_CAPBSET_DROP, CAP_BPF) < 0 ||
+                                              prctl(PR_CAPBSET_DROP, CAP_PERFMON) < 0 ||
+                                              prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN) < 0))
+                        _exit(126);
                 for (size_t i = 0; env && env[i]; i++)
                         putenv((char *) env[i]);
                 execv(bin, (char *const *) argv);

@@ -34,6 +34,9 @@ struct agent {
         char node[64];
         pid_t pid;
         uint64_t starts; /* "started" entries seen so far */
+        /* Start the agent without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN
+         * (dropped from the bounding set before exec): BPF is unavailable. */
+        bool no_bpf_caps;
 };
 
 /* Creates DIR with agent.hcl (node name, rules_dir, state_dir, then `extra`
