@@ -383,7 +383,9 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         check_health(m);
         update_status(m);
         write_metrics(m);
-        (void) sd_event_source_set_time(s, usec + m->config->metrics_interval_usec);
+        /* From now, not from the planned expiry: a loop that was busy for
+         * longer than an interval does not get a burst of catch-up ticks. */
+        (void) sd_event_source_set_time_relative(s, m->config->metrics_interval_usec);
         return 0;
 }
 
