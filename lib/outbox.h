@@ -69,7 +69,9 @@ int fl_outbox_append(struct fl_outbox *ob, const char *id, const char *rule, con
 
 /* Removes a pending record once the coordinator decided on it. Not synced:
  * losing it in a crash only causes a redelivery the coordinator answers
- * "duplicate". Returns -ENOENT for an unknown seq. */
+ * "duplicate". Returns 0, -ENOENT for an unknown seq, or the error of
+ * writing the DONE record (-ENOSPC...): the record has left the pending set
+ * all the same, and only a restart offers it again. */
 int fl_outbox_complete(struct fl_outbox *ob, uint64_t seq, const char *outcome);
 
 /* Counts a delivery attempt and its result (visible to readers at once). */
