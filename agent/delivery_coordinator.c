@@ -310,6 +310,11 @@ static void persist_memory_only(struct coordinator_delivery *d) {
         } while (n == ELEMENTSOF(todo));
 }
 
+static size_t limit_in_flight(const struct coordinator_delivery *d) {
+        /* While the coordinator does not answer, one request probes. */
+        return d->unavailable ? 1 : (size_t) d->cc->max_in_flight;
+}
+
 /* ---- submit ---- */
 
 static int keep_in_memory(struct coordinator_delivery *d, const struct fl_trigger *t,
@@ -398,16 +403,16 @@ static int coordinator_submit(void *impl, const struct fl_trigger *t) {
                 break;
         }
         check_soft_limit(d);
-        schedule(d);
+        /* Not from here: the attempts start on the next loop iteration, so
+         * a burst of firings is on disk before the first request. */
+        if (d->in_flight < limit_in_flight(d) && now_boottime(d) >= d->hold_until_usec) {
+                (void) sd_event_source_set_time(d->timer, 0);
+                (void) sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+        }
         return 0;
 }
 
 /* ---- attempts ---- */
-
-static size_t limit_in_flight(const struct coordinator_delivery *d) {
-        /* While the coordinator does not answer, one request probes. */
-        return d->unavailable ? 1 : (size_t) d->cc->max_in_flight;
-}
 
 static void report_unreachable(
         struct coordinator_delivery *d, const char *failure, const char *error, uint64_t retry_in) {

@@ -22,6 +22,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CONNECTIONS 4096
@@ -77,6 +78,10 @@ static void log_request(const struct server *s, struct evhttp_request *req, cons
         json_object_set_new(line, "path", json_string(path));
         json_object_set(line, "headers", headers);
         json_object_set_new(line, "body", json_stringn(body, len));
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        json_object_set_new(line, "at_usec",
+                json_integer((json_int_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
         text = json_dumps(line, JSON_COMPACT);
         if (asprintf(&file, "%s/requests.jsonl", s->dir) < 0 || !text)
                 _exit(2);
@@ -182,7 +187,8 @@ static SSL_CTX *server_tls(const char *pki) {
         return ctx;
 }
 
-static __attribute__((noreturn)) void run_child(const char *dir, const char *pki, int report) {
+static __attribute__((noreturn)) void run_child(
+        const char *dir, const char *pki, int want_port, int report) {
         static struct server s;
         struct evhttp_bound_socket *bound;
         struct sockaddr_in sin;
@@ -202,7 +208,7 @@ static __attribute__((noreturn)) void run_child(const char *dir, const char *pki
         evhttp_set_bevcb(http, on_connection, &s);
         evhttp_set_gencb(http, on_request, &s);
         evhttp_set_timeout(http, 3600);
-        bound = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
+        bound = evhttp_bind_socket_with_handle(http, "127.0.0.1", (ev_uint16_t) want_port);
         if (!bound ||
                 getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *) &sin, &len) < 0)
                 _exit(3);
@@ -215,6 +221,11 @@ static __attribute__((noreturn)) void run_child(const char *dir, const char *pki
 }
 
 void fl_http_test_server_start(struct fl_http_test_server *s, const char *dir, const char *pki) {
+        fl_http_test_server_start_on(s, dir, pki, 0);
+}
+
+void fl_http_test_server_start_on(
+        struct fl_http_test_server *s, const char *dir, const char *pki, int port) {
         int pfd[2];
 
         memset(s, 0, sizeof(*s));
@@ -223,7 +234,7 @@ void fl_http_test_server_start(struct fl_http_test_server *s, const char *dir, c
         assert_true(s->pid >= 0);
         if (s->pid == 0) {
                 close(pfd[0]);
-                run_child(dir, pki, pfd[1]);
+                run_child(dir, pki, port, pfd[1]);
         }
         close(pfd[1]);
         if (read(pfd[0], &s->port, sizeof(s->port)) != sizeof(s->port))

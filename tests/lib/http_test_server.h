@@ -12,7 +12,8 @@
  *                       absent: 200 {"ok":true}
  *   DIR/requests.jsonl  one line per request received:
  *                       {"connection":N,"method":"POST","path":"/v1/triggers",
- *                        "headers":{"Content-Type":"...",...},"body":"..."}
+ *                        "headers":{"Content-Type":"...",...},"body":"...",
+ *                        "at_usec":CLOCK_MONOTONIC}
  *                       (N counts the connections accepted, from 1)
  *
  * Fixed paths: /slow never answers, /big answers 200 with 100 KiB,
@@ -35,6 +36,9 @@ struct fl_http_test_server {
  * requires a client certificate issued by ca.pem. Aborts the test on
  * failure. */
 void fl_http_test_server_start(struct fl_http_test_server *s, const char *dir, const char *pki);
+/* The same on a given port (0: any), e.g. to come back where a stopped one was. */
+void fl_http_test_server_start_on(
+        struct fl_http_test_server *s, const char *dir, const char *pki, int port);
 
 /* SIGKILLs and reaps the server (the port is free again at return). */
 void fl_http_test_server_stop(struct fl_http_test_server *s);
