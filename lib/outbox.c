@@ -119,7 +119,6 @@ struct fl_outbox *fl_outbox_free(struct fl_outbox *ob) {
         free(ob);
         return NULL;
 }
-FL_DEFINE_CLEANUP(struct fl_outbox *, fl_outbox_free);
 
 static void put_le32(uint8_t *p, uint32_t v) {
         p[0] = v & 0xff;

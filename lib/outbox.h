@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 struct fl_outbox;
 
 struct fl_outbox_options {
@@ -59,6 +61,7 @@ int fl_outbox_open(const char *dir, const struct fl_outbox_options *opts, struct
         struct fl_outbox_recovery *ret_recovery);
 
 struct fl_outbox *fl_outbox_free(struct fl_outbox *ob);
+FL_DEFINE_CLEANUP(struct fl_outbox *, fl_outbox_free);
 
 /* Durably records a firing (written and fdatasync'ed before returning).
  * Returns FL_OUTBOX_APPENDED, FL_OUTBOX_COALESCED or FL_OUTBOX_EXISTS (then
