@@ -1,0 +1,5 @@
+a = <<EOT
+windows
+line endings
+EOT
+b = 1

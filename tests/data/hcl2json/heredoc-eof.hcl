@@ -1,0 +1,3 @@
+text = <<EOT
+no newline after the marker
+EOT

@@ -1,0 +1,12 @@
+list = [<<EOT
+one
+EOT
+, <<-EOT
+    two
+    EOT
+]
+obj = {
+  k = <<EOT
+three
+EOT
+}

@@ -1,0 +1,7 @@
+a = <<EOT
+x
+    EOT
+b = <<-EOT
+		x
+	  y
+  EOT

@@ -1,0 +1,6 @@
+blk "with space" {}
+blk "with/slash" {}
+blk "$${literal}" {}
+blk "" {}
+blk "\u00e9" {}
+blk "<html>&" {}

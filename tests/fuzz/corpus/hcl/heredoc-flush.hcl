@@ -1,0 +1,9 @@
+a = <<-EOT
+	  x
+  　y
+
+   
+  EOT
+b = <<EOT
+$${a}%%{b}${c}
+EOT
