@@ -203,8 +203,9 @@ static void test_count(void **state) {
 
 static void check_execution(struct ctx *c, json_t *e, const char *wid, const char *status) {
         int64_t start = json_integer_value(json_object_get(e, "start_time_usec"));
-        json_t *want_sa = json_pack("{s:s, s:s, s:s, s:s, s:s}", "node", c->node, "node_type",
-                "storage", "datacenter", "ams01", "rule", "disk-io-errors", "workflow", "it-workflow");
+        json_t *want_sa =
+                json_pack("{s:s, s:s, s:s, s:s, s:s}", "node", c->node, "node_type", "storage",
+                        "datacenter", "ams01", "rule", "disk-io-errors", "workflow", "it-workflow");
 
         assert_string_equal(json_string_value(json_object_get(e, "workflow_id")), wid);
         assert_string_equal(json_string_value(json_object_get(e, "workflow_type")), WORKFLOW_TYPE);

@@ -200,7 +200,8 @@ static void test_start_body(void **state) {
                 " \"workflowExecutionTimeout\": \"3600s\","
                 " \"searchAttributes\": {\"indexedFields\": {\"FaultlineNode\": \"node-17\","
                 " \"FaultlineNodeType\": \"storage\", \"FaultlineDatacenter\": \"ams01\","
-                " \"FaultlineRule\": \"disk-io-errors\", \"FaultlineWorkflow\": \"disk-io-error\"}}}");
+                " \"FaultlineRule\": \"disk-io-errors\", \"FaultlineWorkflow\": "
+                "\"disk-io-error\"}}}");
         json_decref(got);
         free(body);
 
