@@ -587,7 +587,8 @@ int fl_coordinator_config_load(
         const char *path, struct fl_diags *diags, struct fl_coordinator_config **ret) {
         _cleanup_(fl_hcl_file_freep) struct fl_hcl_file *file = NULL;
         _cleanup_(fl_coordinator_config_freep) struct fl_coordinator_config *c = NULL;
-        _cleanup_free_ char *copy = NULL;
+        _cleanup_free_ char *copy = NULL, *dir = NULL;
+        const char *base;
         struct config_hcl h;
         int r;
 
@@ -643,10 +644,14 @@ int fl_coordinator_config_load(
                 c->n_listen = 1;
         }
 
+        /* Absolute, so paths in logs and answers do not depend on where the
+         * daemon was started from. */
         copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
-        r = resolve_paths(dirname(copy), c);
+        base = dirname(copy);
+        dir = realpath(base, NULL);
+        r = resolve_paths(dir ? dir : base, c);
         if (r < 0)
                 return r;
         r = load_keys(c, diags);
