@@ -25,12 +25,16 @@ const char *fl_tls_file_name(enum fl_tls_file f) {
         return NULL;
 }
 
-/* The reason of the last OpenSSL error, or `fallback`. */
-static void openssl_reason(char *err, size_t size, const char *fallback) {
-        unsigned long e = ERR_peek_last_error();
+/* `what`, with the first (most specific) OpenSSL reason: "no usable PEM
+ * private key (unsupported)". */
+static void openssl_reason(char *err, size_t size, const char *what) {
+        unsigned long e = ERR_peek_error();
         const char *reason = e ? ERR_reason_error_string(e) : NULL;
 
-        snprintf(err, size, "%s", reason ? reason : fallback);
+        if (reason)
+                snprintf(err, size, "%s (%s)", what, reason);
+        else
+                snprintf(err, size, "%s", what);
         ERR_clear_error();
 }
 
