@@ -39,6 +39,22 @@ struct fl_rule *fl_rule_free(struct fl_rule *r) {
         return NULL;
 }
 
+struct fl_rule *fl_rule_ref(struct fl_rule *r) {
+        if (r)
+                r->n_ref = (r->n_ref ? r->n_ref : 1) + 1;
+        return r;
+}
+
+struct fl_rule *fl_rule_unref(struct fl_rule *r) {
+        if (!r)
+                return NULL;
+        if (r->n_ref > 1) {
+                r->n_ref--;
+                return NULL;
+        }
+        return fl_rule_free(r);
+}
+
 struct fl_ruleset *fl_ruleset_new(void) {
         struct fl_ruleset *rs = calloc(1, sizeof(*rs));
         if (rs)
@@ -56,7 +72,7 @@ struct fl_ruleset *fl_ruleset_unref(struct fl_ruleset *rs) {
         if (!rs || --rs->n_ref > 0)
                 return NULL;
         for (size_t i = 0; i < rs->n_rules; i++)
-                fl_rule_free(rs->rules[i]);
+                fl_rule_unref(rs->rules[i]);
         free(rs->rules);
         free(rs);
         return NULL;
@@ -66,7 +82,7 @@ int fl_ruleset_add(struct fl_ruleset *rs, struct fl_rule *r) {
         struct fl_rule **a = reallocarray(rs->rules, rs->n_rules + 1, sizeof(*a));
 
         if (!a) {
-                fl_rule_free(r);
+                fl_rule_unref(r);
                 return -ENOMEM;
         }
         rs->rules = a;

@@ -48,6 +48,11 @@ struct fl_param {
 };
 
 struct fl_rule {
+        /* References: the rules directory keeps each file's last good rules
+         * while rule sets built from them come and go. 0 and 1 both mean a
+         * single owner, so a rule built with calloc() needs no setup. */
+        unsigned n_ref;
+
         char *name;
         char *description;
         /* Where it was defined, for messages and for per-file reloads. */
@@ -82,7 +87,13 @@ struct fl_rule {
         size_t n_params;
 };
 
+/* Frees the rule whatever its references; for its single owner. */
 struct fl_rule *fl_rule_free(struct fl_rule *r);
+/* Adds a reference; returns r. */
+struct fl_rule *fl_rule_ref(struct fl_rule *r);
+/* Drops a reference, freeing the rule with the last one; accepts NULL,
+ * returns NULL. */
+struct fl_rule *fl_rule_unref(struct fl_rule *r);
 
 /* An immutable set of rules. Reloads build a new one; the engine holds a
  * reference while it evaluates. */
@@ -95,5 +106,5 @@ struct fl_ruleset {
 struct fl_ruleset *fl_ruleset_new(void);
 struct fl_ruleset *fl_ruleset_ref(struct fl_ruleset *rs);
 struct fl_ruleset *fl_ruleset_unref(struct fl_ruleset *rs);
-/* Takes ownership of `r` (freed on failure). */
+/* Takes over one reference to `r` (dropped on failure). */
 int fl_ruleset_add(struct fl_ruleset *rs, struct fl_rule *r);

@@ -13,11 +13,12 @@
 #   A cmocka test run by ctest with label "unit", and NAME-asan with labels
 #   "unit;asan".
 #
-# fl_integration_test(NAME SOURCES ... [LIBS ...] LABELS ... [SERIAL] [WRAPPER CMD ...])
+# fl_integration_test(NAME SOURCES ... [LIBS ...] LABELS ... [SERIAL] [WRAPPER CMD ...]
+#                     [ENVIRONMENT VAR=VALUE ...])
 #   A cmocka test with the given labels only (integration, bpf, e2e: no
 #   "unit"), plus NAME-asan (labels + asan). WRAPPER runs the test binary as
 #   the last argument of CMD, e.g. tests/harness/journal-ns.sh for a private
-#   journald. Exit status 77 means skipped.
+#   journald. ENVIRONMENT adds variables. Exit status 77 means skipped.
 #
 # fl_fuzz_target(NAME SOURCES ... LIBS ... CORPUS DIR [SECONDS N])
 #   A libFuzzer binary and a ctest (label "fuzz") that runs it for N seconds
@@ -94,7 +95,7 @@ function(fl_unit_test name)
     set_target_properties(${name}-asan PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${out}")
     add_test(NAME ${name}-asan COMMAND ${name}-asan)
     set_tests_properties(${name}-asan PROPERTIES LABELS "unit;asan;${T_LABELS}" SKIP_RETURN_CODE 77
-      ENVIRONMENT "FL_SOURCE_DIR=${CMAKE_SOURCE_DIR};FL_BINARY_DIR=${CMAKE_BINARY_DIR};ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+      ENVIRONMENT "FL_SOURCE_DIR=${CMAKE_SOURCE_DIR};FL_BINARY_DIR=${CMAKE_BINARY_DIR};ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
     if(T_SERIAL)
       set_tests_properties(${name}-asan PROPERTIES RUN_SERIAL ON)
     endif()
@@ -102,10 +103,13 @@ function(fl_unit_test name)
 endfunction()
 
 function(fl_integration_test name)
-  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS;WRAPPER" ${ARGN})
+  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS;WRAPPER;ENVIRONMENT" ${ARGN})
   set(out "${CMAKE_BINARY_DIR}/tests")
   set(env "FL_SOURCE_DIR=${CMAKE_SOURCE_DIR};FL_BINARY_DIR=${CMAKE_BINARY_DIR}")
-  set(san_env "${env};ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+  if(T_ENVIRONMENT)
+    list(APPEND env ${T_ENVIRONMENT})
+  endif()
+  set(san_env "${env};ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   set(variants "${name}||")
   if(FL_SANITIZERS)
     list(APPEND variants "${name}-asan|_asan|asan")

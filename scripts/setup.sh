@@ -33,6 +33,8 @@ APT_PACKAGES=(
     # runtime and test tools
     fuse3 mount systemd systemd-journal-remote util-linux procps iproute2 openssl
     curl jq python3 python3-venv rpm dpkg-dev file
+    # packaging tests: man page linters, scratch-root installs
+    mandoc man-db groff-base binutils
 )
 
 missing=()

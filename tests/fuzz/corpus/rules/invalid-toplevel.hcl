@@ -1,0 +1,6 @@
+rules_dir = "/x"
+rules "a" {
+}
+rule {
+  source = "bpf"
+}
