@@ -24,6 +24,7 @@ static const struct fl_route routes[] = {
         {"/v1/workflows", FL_METHOD_GET, "workflows", fl_api_workflows},
         {"/v1/executions", FL_METHOD_GET, "executions", fl_api_executions},
         {"/v1/pause", FL_METHOD_GET | FL_METHOD_POST | FL_METHOD_DELETE, "pause", fl_api_pause},
+        {"/v1/alertmanager", FL_METHOD_POST, "alertmanager", fl_api_alertmanager},
         {"/healthz", FL_METHOD_GET | FL_METHOD_HEAD, "healthz", fl_api_healthz},
         {"/metrics", FL_METHOD_GET, "metrics", fl_api_metrics},
         {},

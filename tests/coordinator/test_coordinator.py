@@ -304,6 +304,28 @@ class ApiTests(Base):
         e.write_workflow("reload", workflow(constraint("maxExecution", 5, "1h")))
         e.write_workflow("interop", workflow())
         e.write_workflow("down", workflow(constraint("maxExecution", 5, "1h")))
+        e.write_workflow("from-alerts", workflow(constraint("maxExecution", 5, "1h")))
+
+    @classmethod
+    def extra_config(cls):
+        # Alerts from the shared fixture name instance 127.0.0.1:19100.
+        return super().extra_config() + f'''
+agent_key "prometheus-hosts" {{
+  public_key_file = "{cls.env.keys["node-a"]}.pub"
+  nodes = ["127.0.0.1"]
+  node_type = "storage"
+  datacenter = "ams01"
+}}
+alertmanager {{
+  callers = ["{ADMIN}"]
+  node_label = "instance"
+  route "FaultInjected" {{
+    workflow = "from-alerts"
+    rule = "prometheus"
+    params = ["severity", "trial", "missing"]
+  }}
+}}
+'''
 
     # --- ACL ---------------------------------------------------------------
     def test_acl_seed_matrix(self):
@@ -820,6 +842,59 @@ class ApiTests(Base):
         self.assertGreater(time.monotonic() - started, 1.0)
         self.assertLess(time.monotonic() - started, 6)
         s.close()
+
+    # --- Alertmanager -----------------------------------------------------------
+    def test_alertmanager(self):
+        c = self.coord
+        with open(os.path.join(SOURCE, "tests/data/alertmanager-webhook-v4.json")) as f:
+            payload = json.load(f)
+        alert = payload["alerts"][0]
+        starts = 1795717098  # 2026-11-26T18:18:18.147Z
+        wid = f"faultline-from-alerts-am-{alert['fingerprint']}-{starts}"
+        st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(payload), cert="admin")
+        self.assertEqual(st, 200, ans)
+        self.assertEqual(len(ans["alerts"]), 1)
+        a = ans["alerts"][0]
+        self.assertEqual((a["decision"], a["workflow_id"], a["node"], a["alertname"]),
+                         ("started", wid, "127.0.0.1", "FaultInjected"))
+        info = self.temporal.describe(wid)["workflowExecutionInfo"]
+        sa = search_attributes_of(info)
+        self.assertEqual((sa["FaultlineNode"], sa["FaultlineRule"], sa["FaultlineDatacenter"]),
+                         ("127.0.0.1", "prometheus", "ams01"))
+        history = self.temporal.request("GET", "/workflows/" + wid + "/history")
+        attrs = history["history"]["events"][0]["workflowExecutionStartedEventAttributes"]
+        payloads = attrs["input"]
+        payloads = payloads["payloads"] if isinstance(payloads, dict) else payloads
+        data = decode_payload(payloads[0])
+        self.assertEqual(data["params"], {"severity": "critical", "trial": "a-0-1795717088"})
+        self.assertEqual(data["event"]["labels"], alert["labels"])
+        self.assertEqual(data["event"]["source"], "alertmanager")
+        self.assertEqual(data["observed_at"], alert["startsAt"])
+        memo = {k: decode_payload(v) for k, v in info["memo"]["fields"].items()}
+        self.assertEqual((memo["caller"], memo["source"]), (ADMIN, "alertmanager"))
+        self.assertNotIn("keyid", memo)
+
+        # Alertmanager repeats the group: the same episode is a duplicate.
+        st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(payload), cert="admin")
+        self.assertEqual((st, ans["alerts"][0]["decision"]), (200, "duplicate"))
+        # Resolved starts nothing; unknown alertnames and nodes are reported.
+        more = json.loads(json.dumps(payload))
+        more["alerts"] = [dict(alert, status="resolved"),
+                          dict(alert, labels=dict(alert["labels"], alertname="Other")),
+                          dict(alert, labels=dict(alert["labels"], instance="10.9.9.9:9100"),
+                               fingerprint="0123456789abcdef")]
+        st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(more), cert="admin")
+        self.assertEqual(st, 200, ans)
+        self.assertEqual([x.get("decision", x.get("error")) for x in ans["alerts"]],
+                         ["ignored", "ignored", "unknown_node"])
+        self.assertEqual(self.count("from-alerts", 1), 1)
+        # Authenticated by mTLS identity, whatever the (public POST) ACL says.
+        for cert in ("other", None):
+            st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(payload), cert=cert)
+            self.assertEqual((st, ans["error"]), (403, "forbidden"))
+        st, _, ans = c.request("POST", "/v1/alertmanager",
+                               json.dumps(dict(payload, version="3")), cert="admin")
+        self.assertEqual((st, ans["error"]), (400, "bad_request"))
 
     # --- Temporal down ---------------------------------------------------------
     def test_zz_temporal_stopped_then_restarted(self):
