@@ -305,6 +305,8 @@ class ApiTests(Base):
         e.write_workflow("interop", workflow())
         e.write_workflow("down", workflow(constraint("maxExecution", 5, "1h")))
         e.write_workflow("from-alerts", workflow(constraint("maxExecution", 5, "1h")))
+        e.write_workflow("paged-dup", workflow(constraint("maxExecution", 1, "1h")))
+        e.write_workflow("paged-conc", workflow(constraint("concurrency", 2, "1h")))
 
     @classmethod
     def extra_config(cls):
@@ -694,6 +696,68 @@ alertmanager {{
         self.assertEqual(ans["would"], "rejected")
         self.assertEqual(ans["reason"], "1 started in the last 1h per node, limit 1")
         self.assertEqual(self.count("dry", 1), 1)
+
+    def seed_runs(self, workflow, node, n, terminate=0):
+        """n runs of a workflow config started behind the coordinator's back
+        (as another coordinator would), the first `terminate` of them closed;
+        returns their ids, oldest first."""
+        ids = []
+        for i in range(n):
+            key = self.env.key()
+            wid = f"faultline-{workflow}-{key}"
+            self.temporal.start_workflow(wid, "RunRunbook", f"node/{node}", search_attributes={
+                "FaultlineWorkflow": workflow, "FaultlineNode": node,
+                "FaultlineNodeType": "storage", "FaultlineDatacenter": "ams01",
+                "FaultlineRule": "r"})
+            ids.append((key, wid))
+            time.sleep(0.01)  # distinct start times
+        for key, wid in ids[:terminate]:
+            self.temporal.terminate(wid)
+        self.count(workflow, n)
+        if terminate:
+            self.count(workflow, terminate, " AND ExecutionStatus = 'Terminated'")
+        return ids
+
+    def metric(self, series):
+        st, _, text = self.coord.request("GET", "/metrics")
+        for line in text.splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+        return 0.0
+
+    def test_duplicate_beyond_the_listing_page(self):
+        """A retry of a run the (truncated) listing does not show is asked
+        for by id: duplicate, not rejected."""
+        c, e = self.coord, self.env
+        ids = self.seed_runs("paged-dup", "node-b", 4)
+        oldest_key, oldest_wid = ids[0]
+        describes = self.metric('faultline_coordinator_temporal_calls_total{op="describe",'
+                                'result="ok"}')
+        ans = self.assertDecision(c.trigger(e.body("paged-dup", "node-b", key=oldest_key),
+                                            keyid="node-b"), 200, "duplicate")
+        self.assertEqual(ans["workflow_id"], oldest_wid)
+        self.assertIn("run_id", ans)
+        # The listing (a page of 2) did not show it: the id was described.
+        self.assertEqual(self.metric('faultline_coordinator_temporal_calls_total{op="describe",'
+                                     'result="ok"}'), describes + 1)
+        ans = self.assertDecision(c.trigger(e.body("paged-dup", "node-b"), keyid="node-b"), 409,
+                                  "rejected")
+        self.assertEqual(ans["reason"], "2 started in the last 1h per node, limit 1")
+
+    def test_allow_counts_every_page(self):
+        """concurrency 2: one running among closed ones that fill the first
+        page; the coordinator reads every page before allowing."""
+        c, e = self.coord, self.env
+        self.seed_runs("paged-conc", "node-d", 5, terminate=4)
+        listings = self.metric("faultline_coordinator_visibility_listings_total")
+        self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 202,
+                            "started")
+        # A page of 3 (value + 1), then the whole listing again page by page.
+        self.assertGreaterEqual(self.metric("faultline_coordinator_visibility_listings_total"),
+                                listings + 2)
+        ans = self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 409,
+                                  "rejected")
+        self.assertEqual(ans["reason"], "2 running in the last 1h per node, limit 2")
 
     # --- pause --------------------------------------------------------------
     def test_pause_resume_and_restart(self):
