@@ -208,6 +208,7 @@ class CheckTests(unittest.TestCase):
             except socket.timeout:
                 pass
             self.assertIn("STOPPING=1", rest)
+            self.assertIn("Temporal at http://127.0.0.1:1 is not usable yet", coord.read_log())
             self.assertIn("faultline-coordinator stopped", coord.read_log())
             sock.close()
         finally:
@@ -1007,6 +1008,27 @@ class LimitTests(Base):
         s.close()
         for h in held:
             h.close()
+
+    def test_missing_search_attributes(self):
+        """A namespace without FaultlineWorkflow: said at startup."""
+        d = os.path.join(self.tmp, "temporal-4")
+        t = TemporalServer(d, search_attributes={
+            "FaultlineNode": "Keyword", "FaultlineNodeType": "Keyword",
+            "FaultlineDatacenter": "Keyword", "FaultlineRule": "Keyword"})
+        t.start()
+        try:
+            coord = self.env.start(self.env.config(name="four.hcl", temporal_url=t.http_url),
+                                   "four.log")
+            deadline = time.monotonic() + 10
+            while "lacks faultline's search attributes" not in coord.read_log() and \
+                    time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(coord.stop(), 0)
+            # Temporal's own reason names the one missing.
+            self.assertRegex(coord.read_log(), "Temporal namespace default lacks faultline's "
+                                               r"search attributes \(.*\): .*FaultlineWorkflow")
+        finally:
+            t.stop()
 
     def test_replay_cache_full(self):
         """A full replay cache refuses (429) rather than forget a nonce early."""
