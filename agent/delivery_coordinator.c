@@ -3,7 +3,8 @@
  * Signed delivery to the coordinator (docs/delivery.md): the implementation
  * of agent/delivery.h chosen when agent.hcl has a coordinator block.
  *
- *   submit(trigger) -> outbox append (fdatasync) -> queue (due now)
+ *   submit(trigger) -> outbox append (written now; one fdatasync for the
+ *                      loop iteration, before any request) -> queue (due now)
  *   timer/answer    -> attempts for due triggers, at most max_in_flight
  *                      (one while the coordinator is unavailable: a probe)
  *   answer          -> journal entry; decided: outbox DONE, forget;
@@ -371,7 +372,7 @@ static int coordinator_submit(void *impl, const struct fl_trigger *t) {
         _cleanup_free_ char *body = NULL;
         uint64_t created = now_realtime(), seq = 0;
         struct fl_pending *p;
-        int r;
+        int r, k;
 
         if (d->stopped)
                 return -ESHUTDOWN;
@@ -420,13 +421,13 @@ static int coordinator_submit(void *impl, const struct fl_trigger *t) {
                 return r;
         default:
                 /* The disk refused (or there is no outbox): keep it in memory. */
+                k = keep_in_memory(d, t, body, created);
                 if (d->outbox)
                         outbox_failed(d, "append", r);
-                r = keep_in_memory(d, t, body, created);
-                if (r == -ENOBUFS)
+                if (k == -ENOBUFS)
                         d->n.refused++;
-                if (r < 0)
-                        return r;
+                if (k < 0)
+                        return k;
                 break;
         }
         check_soft_limit(d);
