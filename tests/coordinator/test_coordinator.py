@@ -504,6 +504,43 @@ alertmanager {{
         self.assertDecision(c.trigger(e.body("gpu-only", "node-c"), keyid="node-c"), 202,
                             "started")
 
+    def test_operator_keys(self):
+        """An operator_key asks for the nodes it lists (or all of them); the
+        node type and datacenter are those of the node's agent_key."""
+        c, e = self.coord, self.env
+        b = e.body("free", "node-c")
+        ans = self.assertDecision(c.trigger(b, keyid="alice"), 202, "started")
+        info = self.temporal.describe(ans["workflow_id"])["workflowExecutionInfo"]
+        sa = search_attributes_of(info)
+        self.assertEqual((sa["FaultlineNode"], sa["FaultlineNodeType"],
+                          sa["FaultlineDatacenter"]), ("node-c", "gpu", "ams01"))
+        memo = {k: decode_payload(v) for k, v in info["memo"]["fields"].items()}
+        self.assertEqual((memo["keyid"], memo["source"]), ("alice", "operator"))
+        # A node type the workflow does not run for is still refused.
+        self.assertError(c.trigger(e.body("gpu-only", "node-a"), keyid="alice"), 403,
+                         "workflow_not_allowed",
+                         'workflow "gpu-only" does not run for node type "storage"')
+        self.assertError(c.trigger(e.body("free", "node-b"), keyid="alice"), 403,
+                         "node_not_allowed", 'key "alice" may not ask for node "node-b"')
+        # Listed, but no agent_key says what it is: refused, never guessed.
+        self.assertError(c.trigger(e.body("free", "node-unbound"), keyid="alice"), 403,
+                         "node_not_allowed", 'node "node-unbound" is bound to no agent_key: its '
+                                             'node type and datacenter are unknown')
+        # all_nodes: any bound node, with that node's binding.
+        ans = self.assertDecision(c.trigger(e.body("free", "node-d", dry_run=True),
+                                            keyid="oncall"), 200, "dry_run")
+        self.assertEqual((ans["input"]["node_type"], ans["input"]["datacenter"]),
+                         ("storage", "fra02"))
+        self.assertError(c.trigger(e.body("free", "node-zz"), keyid="oncall"), 403,
+                         "node_not_allowed", 'node "node-zz" is bound to no agent_key: its '
+                                             'node type and datacenter are unknown')
+        # Signed with another key than the keyid says: refused like an agent's.
+        self.assertError(c.trigger(e.body("free", "node-a"), keyid="oncall",
+                                   key=e.keys["alice"]), 401, "bad_signature")
+        # An agent key is still bound to its own nodes only.
+        self.assertError(c.trigger(e.body("free", "node-c"), keyid="node-a"), 403,
+                         "node_not_allowed", 'key "node-a" may not ask for node "node-c"')
+
     def test_bad_bodies(self):
         c, e = self.coord, self.env
         self.assertError(c.trigger("{not json"), 400, "bad_request",
