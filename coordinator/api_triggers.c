@@ -79,8 +79,16 @@ static void on_decided(
                 fl_request_reply_error(r, 500, "internal", "out of memory");
                 return;
         }
-        if (res->decision == FL_DECISION_DRY_RUN && res->would == FL_DECISION_STARTED)
-                json_object_set_new(body, "input", fl_submission_input(s));
+        if (res->decision == FL_DECISION_DRY_RUN) {
+                /* What it was decided for: the binding, which the caller
+                 * cannot otherwise see (faultlinectl explain shows the
+                 * counts for exactly this target). */
+                json_object_set_new(body, "node", json_string(s->t.node));
+                json_object_set_new(body, "node_type", json_string(s->key->node_type));
+                json_object_set_new(body, "datacenter", json_string(s->key->datacenter));
+                if (res->would == FL_DECISION_STARTED)
+                        json_object_set_new(body, "input", fl_submission_input(s));
+        }
         r->log_detail = fl_decision_to_string(res->decision);
         fl_request_reply_json(r, status, body, header, value);
 }

@@ -726,6 +726,9 @@ alertmanager {{
                                   "dry_run")
         self.assertEqual((ans["would"], ans["task_queue"]), ("started", "node/node-a"))
         self.assertEqual(ans["input"]["node_type"], "storage")
+        # The binding it was decided for, whatever the input carries.
+        self.assertEqual((ans["node"], ans["node_type"], ans["datacenter"]),
+                         ("node-a", "storage", "ams01"))
         time.sleep(0.5)
         self.assertEqual(self.temporal.count("FaultlineWorkflow = 'dry'"), 0)
         self.assertDecision(c.trigger(e.body("dry", "node-a")), 202, "started")
@@ -733,6 +736,8 @@ alertmanager {{
                                   "dry_run")
         self.assertEqual(ans["would"], "rejected")
         self.assertEqual(ans["reason"], "1 started in the last 1h per node, limit 1")
+        self.assertEqual((ans["node_type"], ans["datacenter"]), ("storage", "ams01"))
+        self.assertNotIn("input", ans)
         self.assertEqual(self.count("dry", 1), 1)
 
     def seed_runs(self, workflow, node, n, terminate=0):
