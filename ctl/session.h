@@ -31,8 +31,8 @@ void fl_ctl_session_close(struct fl_ctl_session *s);
 int fl_ctl_session_call(struct fl_ctl_session *s, const char *method, const char *path,
         json_t *body, struct fl_ctl_answer *ret);
 
-/* A path with a query string of the given name/value pairs (NULL values
- * skipped), each value percent-encoded. NULL-terminated lists. Returns a new
- * string or NULL (out of memory). */
+/* `path` with a query string of the `n` name/value pairs (NULL values
+ * skipped), each value percent-encoded. Returns a new string or NULL (out
+ * of memory). */
 char *fl_ctl_path_with_query(
         const char *path, const char *const *names, const char *const *values, size_t n);
