@@ -102,9 +102,12 @@ class CheckTests(unittest.TestCase):
                             for n in os.listdir(os.path.join(SOURCE, "rules", d)))
         rc, out, err = run("check", *files)
         self.assertEqual((rc, err), (0, ""))
-        kinds = {"agent.hcl": "agent", "coordinator.hcl": "coordinator"}
-        want = "".join(f"{f}: valid ({kinds.get(os.path.basename(f)) or ('rules' if '/rules.d/' in f else 'workflow')})\n"
-                       for f in files)
+        def kind(f):
+            base = os.path.basename(f)
+            if base in ("agent.hcl", "coordinator.hcl"):
+                return base[:-4]
+            return "rules" if "/rules.d/" in f else "workflow"
+        want = "".join(f"{f}: valid ({kind(f)})\n" for f in files)
         self.assertEqual(out, want)
 
     def test_problems_exact(self):
