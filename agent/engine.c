@@ -41,7 +41,14 @@ struct fl_engine {
         char *node;
         struct fl_ruleset *rules;
         struct fl_hashmap *states; /* rule name -> struct rule_state */
+        /* "group\nkey" -> struct group_fire: the last firing of any rule of
+         * a cooldown group for that key. */
+        struct fl_hashmap *groups;
         pcre2_match_data *md;
+};
+
+struct group_fire {
+        uint64_t last_fire_usec;
 };
 
 /* What templates and conditions can refer to while one event is evaluated. */
@@ -76,6 +83,7 @@ struct fl_engine *fl_engine_free(struct fl_engine *e) {
         if (!e)
                 return NULL;
         fl_hashmap_free(e->states, rule_state_free);
+        fl_hashmap_free(e->groups, free);
         fl_ruleset_unref(e->rules);
         pcre2_match_data_free(e->md);
         free(e->node);
@@ -91,9 +99,10 @@ int fl_engine_new(const char *node, struct fl_engine **ret) {
                 return -ENOMEM;
         e->node = strdup(node);
         e->states = fl_hashmap_new();
+        e->groups = fl_hashmap_new();
         e->md = pcre2_match_data_create(CAPTURES_MAX + 1, NULL);
         e->rules = fl_ruleset_new();
-        if (!e->node || !e->states || !e->md || !e->rules)
+        if (!e->node || !e->states || !e->groups || !e->md || !e->rules)
                 return -ENOMEM;
         *ret = TAKE_PTR(e);
         return 0;
@@ -458,6 +467,54 @@ static int fire(struct eval_ctx *c, struct key_state *k, fl_firing_fn fn, void *
         return 0;
 }
 
+/* The cooldown group's record for `key`, created on demand; NULL without a
+ * group or on allocation failure (then only the rule's own cooldown holds). */
+static struct group_fire *get_group_fire(struct fl_engine *e, const struct fl_rule *r,
+        const char *key) {
+        _cleanup_free_ char *gk = NULL;
+        struct group_fire *g;
+
+        if (!r->cooldown_group || asprintf(&gk, "%s\n%s", r->cooldown_group, key) < 0)
+                return NULL;
+        g = fl_hashmap_get(e->groups, gk);
+        if (g)
+                return g;
+        /* Bounded like per-rule keys: forget the oldest group record. */
+        if (fl_hashmap_size(e->groups) >= KEYS_PER_RULE_MAX) {
+                const char *name, *victim = NULL;
+                uint64_t oldest = UINT64_MAX;
+                size_t iter = 0;
+                void *value;
+                while (fl_hashmap_iterate(e->groups, &iter, &name, &value)) {
+                        const struct group_fire *x = value;
+                        if (x->last_fire_usec < oldest) {
+                                oldest = x->last_fire_usec;
+                                victim = name;
+                        }
+                }
+                if (victim) {
+                        _cleanup_free_ char *copy = strdup(victim);
+                        if (copy)
+                                free(fl_hashmap_remove(e->groups, copy));
+                }
+        }
+        g = calloc(1, sizeof(*g));
+        if (!g || fl_hashmap_put(e->groups, gk, g, NULL) < 0) {
+                free(g);
+                return NULL;
+        }
+        return g;
+}
+
+static bool in_cooldown(const struct fl_rule *r, const struct key_state *k,
+        const struct group_fire *g, uint64_t t) {
+        if (r->cooldown_usec == 0)
+                return false;
+        if (k->fired && t < k->last_fire_usec + r->cooldown_usec)
+                return true;
+        return g && g->last_fire_usec && t < g->last_fire_usec + r->cooldown_usec;
+}
+
 static int evaluate(struct fl_engine *e, struct eval_ctx *c, uint64_t now_usec, fl_firing_fn fn,
         void *userdata) {
         const struct fl_rule *r = c->rule;
@@ -466,6 +523,7 @@ static int evaluate(struct fl_engine *e, struct eval_ctx *c, uint64_t now_usec, 
         char key[KEY_MAX] = "";
         struct rule_state *s;
         struct key_state *k;
+        struct group_fire *g;
         int ret;
 
         s = get_rule_state(e, r);
@@ -488,7 +546,8 @@ static int evaluate(struct fl_engine *e, struct eval_ctx *c, uint64_t now_usec, 
         if (k->sum < threshold)
                 return 0;
 
-        if (k->fired && r->cooldown_usec > 0 && t < k->last_fire_usec + r->cooldown_usec) {
+        g = get_group_fire(e, r, key);
+        if (in_cooldown(r, k, g, t)) {
                 s->stats.suppressed++;
         } else {
                 ret = fire(c, k, fn, userdata);
@@ -496,6 +555,8 @@ static int evaluate(struct fl_engine *e, struct eval_ctx *c, uint64_t now_usec, 
                         return ret;
                 k->fired = true;
                 k->last_fire_usec = t;
+                if (g && t > g->last_fire_usec)
+                        g->last_fire_usec = t;
                 s->stats.firings++;
         }
         /* Either way the next firing needs a full new count. */

@@ -29,6 +29,7 @@ struct fl_rule *fl_rule_free(struct fl_rule *r) {
         pcre2_code_free(r->exclude_re);
         strv_free(r->journal_matches, r->n_journal_matches);
         fl_template_free(r->key);
+        free(r->cooldown_group);
         free(r->workflow);
         for (size_t i = 0; i < r->n_params; i++) {
                 free(r->params[i].name);

@@ -78,6 +78,10 @@ struct fl_rule {
         uint64_t window_usec;
         struct fl_template *key; /* NULL: one counter for the whole rule */
         uint64_t cooldown_usec;
+        /* Rules of one group share their cooldown per key: the same fault
+         * seen by two sources (the tracepoint and the kernel log line) fires
+         * once. NULL: the rule's own cooldown only. */
+        char *cooldown_group;
         /* Hash of what threshold state depends on (name, count, window, key,
          * cooldown): a reload keeps a rule's counters only if it is equal. */
         uint64_t state_fingerprint;

@@ -61,6 +61,7 @@ struct rule_spec {
         int source;
         bool enabled;
         uint64_t cooldown_usec;
+        char *cooldown_group;
         char *workflow;
         const struct fl_hcl_value *params;
         struct match_spec match;
@@ -134,6 +135,7 @@ static const struct fl_hcl_attr_spec rule_attrs[] = {
         FL_HCL_ATTR_ENUM("source", struct rule_spec, source, sources, FL_HCL_REQUIRED),
         FL_HCL_ATTR_BOOL("enabled", struct rule_spec, enabled, 0),
         FL_HCL_ATTR_DURATION("cooldown", struct rule_spec, cooldown_usec, 0),
+        FL_HCL_ATTR_STRING("cooldown_group", struct rule_spec, cooldown_group, FL_HCL_NONEMPTY),
         FL_HCL_ATTR_STRING(
                 "workflow", struct rule_spec, workflow, FL_HCL_REQUIRED | FL_HCL_NONEMPTY),
         FL_HCL_ATTR_RAW("params", struct rule_spec, params, 0),
@@ -1071,6 +1073,18 @@ static int compile_rule(struct compile *c) {
 
         check_duration(c, c->block, "cooldown", s->cooldown_usec, 0);
         r->cooldown_usec = s->cooldown_usec;
+        v = attr_value(c->block, "cooldown_group");
+        if (v && s->cooldown_group) {
+                if (!name_ok(s->cooldown_group, strlen(s->cooldown_group)))
+                        err(c, &v->pos,
+                                "invalid cooldown group %s: use letters, digits, \"-\", \"_\" "
+                                "and \".\", starting with a letter or digit, at most %u "
+                                "characters",
+                                quote(s->cooldown_group, q), FL_RULE_NAME_MAX);
+                r->cooldown_group = strdup(s->cooldown_group);
+                if (!r->cooldown_group)
+                        return -ENOMEM;
+        }
 
         v = attr_value(c->block, "workflow");
         if (v && s->workflow) {

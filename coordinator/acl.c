@@ -36,11 +36,22 @@ static bool rule_matches(const struct fl_route_rule *r, unsigned method, const c
         return false;
 }
 
-static bool rule_allows(const struct fl_route_rule *r, const char *identity) {
-        if (r->allow_public)
-                return true;
+static bool rule_names(const struct fl_route_rule *r, const char *identity) {
         for (size_t i = 0; identity && i < r->n_uris; i++)
                 if (strcmp(r->uris[i], identity) == 0)
+                        return true;
+        return false;
+}
+
+static bool rule_allows(const struct fl_route_rule *r, const char *identity) {
+        return r->allow_public || rule_names(r, identity);
+}
+
+bool fl_acl_names_caller(
+        const struct fl_server_config *c, unsigned method, const char *path, const char *identity) {
+        for (size_t i = 0; identity && i < c->n_route_rules; i++)
+                if (rule_matches(&c->route_rules[i], method, path) &&
+                        rule_names(&c->route_rules[i], identity))
                         return true;
         return false;
 }

@@ -40,5 +40,12 @@ struct fl_acl_decision {
 void fl_acl_check(const struct fl_server_config *c, unsigned method, const char *path,
         const char *identity, struct fl_acl_decision *ret);
 
+/* True when a rule matching `method` and `path` names `identity` in its
+ * `uris`; allow_public does not count. For actions that must be
+ * attributable to someone (cancelling a remediation) even where a broad rule
+ * makes the route public. `identity` NULL: false. */
+bool fl_acl_names_caller(
+        const struct fl_server_config *c, unsigned method, const char *path, const char *identity);
+
 /* '*' matches any characters ('/' included); others match themselves. */
 bool fl_glob_match(const char *pattern, const char *s);

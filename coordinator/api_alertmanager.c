@@ -190,7 +190,7 @@ static int alert_submit(
         }
         k = calloc(1, sizeof(*k));
         s = k ? fl_submission_new(
-                        b->m, &t, key, false, b->r->identity, "alertmanager", on_decided, k)
+                        b->m, &t, key, NULL, b->r->identity, "alertmanager", on_decided, k)
               : NULL;
         if (!s) {
                 free(k);

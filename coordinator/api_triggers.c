@@ -5,11 +5,13 @@
  *
  *   1. RFC 9421 signature (lib/httpsig): ed25519, covering @method,
  *      @path or @target-uri and content-digest, with created (within the
- *      clock skew), keyid (an agent_key) and nonce              401
+ *      clock skew), keyid (an agent_key or operator_key) and nonce  401
  *   2. Content-Digest (RFC 9530) against the body received      401
  *   3. nonce not seen before under this keyid                   401 (429 when the cache is full)
  *   4. the body: JSON with the contract's members               400
  *   5. the key may speak for the body's node                    403
+ *      (an operator key: the node is in its list, or all_nodes, and
+ *      an agent_key is bound to it, which gives the binding)
  *   6. the workflow config exists                               404
  *   7. and may run for the key's node type                      403
  *   8. the decision (decide.h)      202 / 200 / 409 / 503 (deferred, Temporal)
@@ -77,8 +79,16 @@ static void on_decided(
                 fl_request_reply_error(r, 500, "internal", "out of memory");
                 return;
         }
-        if (res->decision == FL_DECISION_DRY_RUN && res->would == FL_DECISION_STARTED)
-                json_object_set_new(body, "input", fl_submission_input(s));
+        if (res->decision == FL_DECISION_DRY_RUN) {
+                /* What it was decided for: the binding, which the caller
+                 * cannot otherwise see (faultlinectl explain shows the
+                 * counts for exactly this target). */
+                json_object_set_new(body, "node", json_string(s->t.node));
+                json_object_set_new(body, "node_type", json_string(s->key->node_type));
+                json_object_set_new(body, "datacenter", json_string(s->key->datacenter));
+                if (res->would == FL_DECISION_STARTED)
+                        json_object_set_new(body, "input", fl_submission_input(s));
+        }
         r->log_detail = fl_decision_to_string(res->decision);
         fl_request_reply_json(r, status, body, header, value);
 }
@@ -86,11 +96,11 @@ static void on_decided(
 /* ---- the signature --------------------------------------------------------- */
 
 static int key_lookup(const char *keyid, void *userdata, EVP_PKEY **ret_key) {
-        const struct fl_agent_key *k = fl_coordinator_config_key(userdata, keyid);
+        EVP_PKEY *k = fl_coordinator_config_signing_key(userdata, keyid);
 
         if (!k)
                 return -ENOKEY;
-        *ret_key = k->key;
+        *ret_key = k;
         return 0;
 }
 
@@ -153,6 +163,7 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
         struct fl_httpsig_error sigerr = {};
         struct fl_trigger_request t = {};
         const struct fl_agent_key *key;
+        const struct fl_operator_key *operator= NULL;
         struct fl_submission *sub;
         struct timespec now;
         const char *why = NULL, *error;
@@ -245,6 +256,8 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
                 goto out;
         }
         key = fl_coordinator_config_key(cfg, sig.keyid);
+        if (!key)
+                operator= fl_coordinator_config_operator_key(cfg, sig.keyid);
 
         k = fl_trigger_decode(body, size, &t, err, sizeof(err));
         if (k < 0) {
@@ -253,12 +266,26 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
                         k == -ENOMEM ? "out of memory" : err);
                 goto out;
         }
-        if (!fl_agent_key_allows_node(key, t.node)) {
+        if (key ? !fl_agent_key_allows_node(key, t.node)
+                : !fl_operator_key_allows_node(operator, t.node)) {
                 refuse(m, r, &t, 403, "node_not_allowed", sig.keyid,
                         "key \"%s\" may not ask for node \"%s\"", sig.keyid, t.node);
                 goto out;
         }
-        sub = fl_submission_new(m, &t, key, true, r->identity, "trigger", on_decided, r);
+        if (operator) {
+                /* The node's own binding: an operator says which node, never
+                 * what it is. */
+                key = fl_coordinator_config_node_binding(cfg, t.node);
+                if (!key) {
+                        refuse(m, r, &t, 403, "node_not_allowed", sig.keyid,
+                                "node \"%s\" is bound to no agent_key: its node type and "
+                                "datacenter are unknown",
+                                t.node);
+                        goto out;
+                }
+        }
+        sub = fl_submission_new(m, &t, key, operator ? operator->keyid : key->keyid, r->identity,
+                operator ? "operator" : "trigger", on_decided, r);
         if (!sub) {
                 refuse(m, r, &t, 500, "internal", sig.keyid, "out of memory");
                 goto out;

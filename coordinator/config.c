@@ -299,6 +299,52 @@ static const struct fl_hcl_schema agent_key_schema = {
         .validate = agent_key_validate,
 };
 
+/* An operator_key: like an agent_key, but bound to no node type or
+ * datacenter of its own (config.h). */
+static int operator_key_validate(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
+        const struct fl_hcl_body *body, void *obj) {
+        struct fl_operator_key *k = obj;
+        char q[FL_HCL_QUOTE_SIZE];
+
+        k->line = block->pos.line;
+        k->column = block->pos.column;
+        if (block->n_labels != 1)
+                return 0; /* reported already */
+        if (!fl_rule_name_valid(k->keyid))
+                return fl_hcl_decoder_error(d, &block->labels[0].pos,
+                        "invalid keyid %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
+                        "starting with a letter or digit",
+                        fl_hcl_quote(block->labels[0].text, block->labels[0].len, q),
+                        FL_RULE_NAME_MAX);
+        /* A wildcard in `nodes` would be one typo away from a name; a
+         * switch of its own says what it means. */
+        if (k->all_nodes && k->nodes.n_items > 0)
+                return fl_hcl_decoder_error(d, fl_cfg_attr_pos(body, "nodes", &block->pos),
+                        "operator_key \"%s\": \"nodes\" and all_nodes = true exclude each other",
+                        k->keyid);
+        if (!k->all_nodes && k->nodes.n_items == 0)
+                return fl_hcl_decoder_error(d, &block->pos,
+                        "operator_key \"%s\" needs \"nodes\" (the nodes it may ask for) or "
+                        "all_nodes = true",
+                        k->keyid);
+        return 0;
+}
+
+static const struct fl_hcl_attr_spec operator_key_attrs[] = {
+        FL_HCL_ATTR_CUSTOM("public_key_file", struct fl_operator_key, public_key_file,
+                fl_cfg_parse_path, fl_cfg_free_string, FL_HCL_REQUIRED),
+        FL_HCL_ATTR_CUSTOM("nodes", struct fl_operator_key, nodes, fl_cfg_parse_names,
+                fl_cfg_free_names, FL_HCL_NONEMPTY),
+        FL_HCL_ATTR_BOOL("all_nodes", struct fl_operator_key, all_nodes, 0),
+        {},
+};
+
+static const struct fl_hcl_schema operator_key_schema = {
+        .attrs = operator_key_attrs,
+        .size = sizeof(struct fl_operator_key),
+        .validate = operator_key_validate,
+};
+
 static const struct fl_hcl_enum methods[] = {
         FL_HCL_ENUM_VALUE("GET", FL_METHOD_GET),
         FL_HCL_ENUM_VALUE("POST", FL_METHOD_POST),
@@ -510,6 +556,8 @@ struct config_hcl {
         char *state_dir;
         struct fl_agent_key *agent_keys;
         size_t n_agent_keys;
+        struct fl_operator_key *operator_keys;
+        size_t n_operator_keys;
         uint64_t clock_skew_usec;
         int64_t nonce_cache_size;
         int64_t body_limit;
@@ -595,6 +643,9 @@ static const struct fl_hcl_block_spec config_blocks[] = {
         FL_HCL_BLOCK_REPEATED("agent_key", struct config_hcl, agent_keys, n_agent_keys,
                 &agent_key_schema, FL_HCL_UNIQUE_LABELS, .labels = {"keyid"},
                 .label_offsets = {offsetof(struct fl_agent_key, keyid)}),
+        FL_HCL_BLOCK_REPEATED("operator_key", struct config_hcl, operator_keys, n_operator_keys,
+                &operator_key_schema, FL_HCL_UNIQUE_LABELS, .labels = {"keyid"},
+                .label_offsets = {offsetof(struct fl_operator_key, keyid)}),
         FL_HCL_BLOCK_ONE(
                 "server_config", struct config_hcl, server_config, &server_config_schema, 0),
         FL_HCL_BLOCK_ONE("alertmanager", struct config_hcl, alertmanager, &alertmanager_schema, 0),
@@ -617,6 +668,10 @@ struct fl_coordinator_config *fl_coordinator_config_free(struct fl_coordinator_c
                 return NULL;
         for (size_t i = 0; i < c->n_agent_keys; i++)
                 free_agent_key_pkey(&c->agent_keys[i]);
+        for (size_t i = 0; i < c->n_operator_keys; i++) {
+                EVP_PKEY_free(c->operator_keys[i].key);
+                c->operator_keys[i].key = NULL;
+        }
         /* Hand the decoded members back to the schema that owns them. */
         h = (struct config_hcl){
                 .tls = c->tls,
@@ -625,6 +680,8 @@ struct fl_coordinator_config *fl_coordinator_config_free(struct fl_coordinator_c
                 .state_dir = c->state_dir,
                 .agent_keys = c->agent_keys,
                 .n_agent_keys = c->n_agent_keys,
+                .operator_keys = c->operator_keys,
+                .n_operator_keys = c->n_operator_keys,
                 .server_config = c->server_config,
                 .alertmanager = c->alertmanager,
         };
@@ -660,31 +717,66 @@ static int resolve_paths(const char *dir, struct fl_coordinator_config *c) {
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; i < c->n_operator_keys; i++) {
+                r = fl_cfg_resolve(dir, &c->operator_keys[i].public_key_file);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
+/* Loads one public key; a problem is reported at the key's block. Returns
+ * 0, -EINVAL (reported) or -ENOMEM. */
+static int load_key(const struct fl_coordinator_config *c, const char *block, const char *keyid,
+        const char *file, unsigned line, unsigned column, struct fl_diags *diags, EVP_PKEY **ret) {
+        int r = fl_httpsig_load_public_key(file, ret);
+        const char *why;
+
+        if (r == 0 || r == -ENOMEM)
+                return r;
+        why = r == -EBADMSG        ? "no PEM \"PUBLIC KEY\" in it"
+              : r == -EKEYREJECTED ? "not an Ed25519 key"
+              : r == -EFBIG        ? "larger than 64 KiB"
+                                   : strerror(-r);
+        r = fl_diags_add(diags, c->path, line, column,
+                "%s \"%s\": cannot use public_key_file \"%s\": %s", block, keyid, file, why);
+        return r == -ENOMEM ? r : -EINVAL;
+}
+
 static int load_keys(struct fl_coordinator_config *c, struct fl_diags *diags) {
-        int result = 0;
+        int result = 0, r;
 
         for (size_t i = 0; i < c->n_agent_keys; i++) {
                 struct fl_agent_key *k = &c->agent_keys[i];
-                int r = fl_httpsig_load_public_key(k->public_key_file, &k->key);
-                const char *why;
 
-                if (r == 0)
+                r = load_key(c, "agent_key", k->keyid, k->public_key_file, k->line, k->column,
+                        diags, &k->key);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        result = r;
+        }
+        for (size_t i = 0; i < c->n_operator_keys; i++) {
+                struct fl_operator_key *k = &c->operator_keys[i];
+                const struct fl_agent_key *other = fl_coordinator_config_key(c, k->keyid);
+
+                /* A signature names only its keyid: one keyid, one key. */
+                if (other) {
+                        r = fl_diags_add(diags, c->path, k->line, k->column,
+                                "operator_key \"%s\": the keyid is already an agent_key's "
+                                "(at %u:%u)",
+                                k->keyid, other->line, other->column);
+                        if (r == -ENOMEM)
+                                return r;
+                        result = -EINVAL;
                         continue;
+                }
+                r = load_key(c, "operator_key", k->keyid, k->public_key_file, k->line, k->column,
+                        diags, &k->key);
                 if (r == -ENOMEM)
                         return r;
-                why = r == -EBADMSG        ? "no PEM \"PUBLIC KEY\" in it"
-                      : r == -EKEYREJECTED ? "not an Ed25519 key"
-                      : r == -EFBIG        ? "larger than 64 KiB"
-                                           : strerror(-r);
-                r = fl_diags_add(diags, c->path, k->line, k->column,
-                        "agent_key \"%s\": cannot use public_key_file \"%s\": %s", k->keyid,
-                        k->public_key_file, why);
-                if (r == -ENOMEM)
-                        return r;
-                result = -EINVAL;
+                if (r < 0)
+                        result = r;
         }
         return result;
 }
@@ -728,6 +820,8 @@ int fl_coordinator_config_load(
         c->state_dir = h.state_dir;
         c->agent_keys = h.agent_keys;
         c->n_agent_keys = h.n_agent_keys;
+        c->operator_keys = h.operator_keys;
+        c->n_operator_keys = h.n_operator_keys;
         c->clock_skew_usec = h.clock_skew_usec;
         c->nonce_cache_size = h.nonce_cache_size;
         c->body_limit = h.body_limit;
@@ -776,6 +870,25 @@ const struct fl_agent_key *fl_coordinator_config_key(
         return NULL;
 }
 
+const struct fl_operator_key *fl_coordinator_config_operator_key(
+        const struct fl_coordinator_config *c, const char *keyid) {
+        for (size_t i = 0; keyid && i < c->n_operator_keys; i++)
+                if (strcmp(c->operator_keys[i].keyid, keyid) == 0)
+                        return &c->operator_keys[i];
+        return NULL;
+}
+
+EVP_PKEY *fl_coordinator_config_signing_key(
+        const struct fl_coordinator_config *c, const char *keyid) {
+        const struct fl_agent_key *a = fl_coordinator_config_key(c, keyid);
+        const struct fl_operator_key *o;
+
+        if (a)
+                return a->key;
+        o = fl_coordinator_config_operator_key(c, keyid);
+        return o ? o->key : NULL;
+}
+
 const struct fl_agent_key *fl_coordinator_config_node_binding(
         const struct fl_coordinator_config *c, const char *node) {
         for (size_t i = 0; i < c->n_agent_keys; i++)
@@ -786,6 +899,17 @@ const struct fl_agent_key *fl_coordinator_config_node_binding(
 
 bool fl_agent_key_allows_node(const struct fl_agent_key *k, const char *node) {
         for (size_t i = 0; node && i < k->nodes.n_items; i++)
+                if (strcmp(k->nodes.items[i], node) == 0)
+                        return true;
+        return false;
+}
+
+bool fl_operator_key_allows_node(const struct fl_operator_key *k, const char *node) {
+        if (!node)
+                return false;
+        if (k->all_nodes)
+                return true;
+        for (size_t i = 0; i < k->nodes.n_items; i++)
                 if (strcmp(k->nodes.items[i], node) == 0)
                         return true;
         return false;

@@ -14,6 +14,10 @@
  *     public_key_file = "keys/node-17.pub"
  *     nodes = ["node-17"]  node_type = "storage"  datacenter = "ams01"
  *   }
+ *   operator_key "alice" {                 # faultlinectl trigger/explain
+ *     public_key_file = "keys/alice.pub"
+ *     all_nodes = true                     # or nodes = ["node-17", ...]
+ *   }
  *   server_config {
  *     enable_tls = true
  *     route_rule {
@@ -73,6 +77,20 @@ struct fl_agent_key {
         struct fl_cfg_names nodes; /* node names the key may ask for */
         char *node_type;
         char *datacenter;
+        unsigned line, column;
+        EVP_PKEY *key; /* loaded by fl_coordinator_config_load() */
+};
+
+/* A trusted operator signing key (faultlinectl trigger, explain): it may
+ * ask for the nodes it lists, or for every node some agent_key is bound to
+ * (all_nodes). It carries no binding of its own: a trigger it signs takes
+ * the node type and datacenter of the node's agent_key, so an operator can
+ * never claim a type or datacenter for a node either (docs/security.md). */
+struct fl_operator_key {
+        char *keyid; /* the block's label; unique among agent and operator keys */
+        char *public_key_file;
+        struct fl_cfg_names nodes; /* empty when all_nodes */
+        bool all_nodes;
         unsigned line, column;
         EVP_PKEY *key; /* loaded by fl_coordinator_config_load() */
 };
@@ -139,6 +157,8 @@ struct fl_coordinator_config {
 
         struct fl_agent_key *agent_keys;
         size_t n_agent_keys;
+        struct fl_operator_key *operator_keys;
+        size_t n_operator_keys;
 
         uint64_t clock_skew_usec;     /* signature `created` tolerance; default 5 min */
         int64_t nonce_cache_size;     /* replay cache entries; default 1,000,000 */
@@ -171,6 +191,15 @@ FL_DEFINE_CLEANUP(struct fl_coordinator_config *, fl_coordinator_config_free);
 const struct fl_agent_key *fl_coordinator_config_key(
         const struct fl_coordinator_config *c, const char *keyid);
 
+/* The operator key with this keyid, or NULL. */
+const struct fl_operator_key *fl_coordinator_config_operator_key(
+        const struct fl_coordinator_config *c, const char *keyid);
+
+/* The public key of an agent or operator key with this keyid, or NULL: what
+ * signatures on triggers are verified with. */
+EVP_PKEY *fl_coordinator_config_signing_key(
+        const struct fl_coordinator_config *c, const char *keyid);
+
 /* The first agent key bound to `node` (its type and datacenter), or NULL:
  * how alerts, which carry no signature, get a binding. */
 const struct fl_agent_key *fl_coordinator_config_node_binding(
@@ -178,3 +207,7 @@ const struct fl_agent_key *fl_coordinator_config_node_binding(
 
 /* True when the key may speak for `node`. */
 bool fl_agent_key_allows_node(const struct fl_agent_key *k, const char *node);
+
+/* True when the operator key may ask for `node` (which must still be bound
+ * to an agent_key for a trigger to proceed). */
+bool fl_operator_key_allows_node(const struct fl_operator_key *k, const char *node);

@@ -25,6 +25,8 @@ static const struct fl_route routes[] = {
         {"/v1/executions", FL_METHOD_GET, "executions", fl_api_executions},
         {"/v1/pause", FL_METHOD_GET | FL_METHOD_POST | FL_METHOD_DELETE, "pause", fl_api_pause},
         {"/v1/alertmanager", FL_METHOD_POST, "alertmanager", fl_api_alertmanager},
+        /* POST /v1/executions/{workflow_id}/cancel */
+        {"/v1/executions/*", FL_METHOD_POST, "cancel", fl_api_cancel},
         {"/healthz", FL_METHOD_GET | FL_METHOD_HEAD, "healthz", fl_api_healthz},
         {"/metrics", FL_METHOD_GET, "metrics", fl_api_metrics},
         {},

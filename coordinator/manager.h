@@ -61,3 +61,4 @@ void fl_api_workflows(struct fl_request *r, void *userdata);
 void fl_api_executions(struct fl_request *r, void *userdata);
 void fl_api_pause(struct fl_request *r, void *userdata);
 void fl_api_alertmanager(struct fl_request *r, void *userdata);
+void fl_api_cancel(struct fl_request *r, void *userdata);

@@ -366,7 +366,10 @@ static const struct fl_route *find_route(
         unsigned methods = 0;
 
         for (const struct fl_route *rt = routes; rt->path; rt++) {
-                if (strcmp(rt->path, path) != 0)
+                size_t n = strlen(rt->path);
+
+                if (n > 0 && rt->path[n - 1] == '*' ? strncmp(rt->path, path, n - 1) != 0
+                                                    : strcmp(rt->path, path) != 0)
                         continue;
                 methods |= rt->methods;
                 if ((rt->methods & method) && !match)

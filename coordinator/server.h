@@ -40,7 +40,9 @@ struct evhttp_request;
 typedef void (*fl_route_fn)(struct fl_request *r, void *userdata);
 
 struct fl_route {
-        const char *path; /* exact */
+        /* Exact; or ending in '*', a prefix: the handler parses the rest
+         * (an id in the path). */
+        const char *path;
         unsigned methods; /* FL_METHOD_* */
         const char *name; /* for metrics and logs: "triggers" */
         fl_route_fn handler;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct fl_submission *fl_submission_new(struct fl_manager *m, struct fl_trigger_request *t,
-        const struct fl_agent_key *key, bool signed_by_key, const char *caller, const char *source,
+        const struct fl_agent_key *key, const char *keyid, const char *caller, const char *source,
         fl_submission_done_fn done, void *userdata) {
         struct fl_submission *s = calloc(1, sizeof(*s));
 
@@ -19,7 +19,7 @@ struct fl_submission *fl_submission_new(struct fl_manager *m, struct fl_trigger_
         s->t = *t;
         *t = (struct fl_trigger_request){};
         s->key = key;
-        s->signed_by_key = signed_by_key;
+        s->keyid = keyid;
         s->source = source;
         s->done = done;
         s->userdata = userdata;
@@ -140,8 +140,8 @@ static int build(json_t **ret_input, json_t **ret_memo, void *userdata) {
         const struct fl_submission *s = userdata;
         json_t *input = fl_submission_input(s), *memo;
 
-        memo = json_pack("{s:O, s:s*, s:s*, s:s}", "trigger", s->t.root, "keyid",
-                s->signed_by_key ? s->key->keyid : NULL, "caller", s->caller, "source", s->source);
+        memo = json_pack("{s:O, s:s*, s:s*, s:s}", "trigger", s->t.root, "keyid", s->keyid,
+                "caller", s->caller, "source", s->source);
         if (!input || !memo) {
                 json_decref(input);
                 json_decref(memo);
@@ -172,7 +172,7 @@ static void on_decided(const struct fl_decision_result *res, void *userdata) {
                                                 .idempotency_key = s->t.idempotency_key,
                                                 .constraint = label[0] ? label : NULL,
                                                 .caller = s->caller,
-                                                .keyid = s->signed_by_key ? s->key->keyid : NULL,
+                                                .keyid = s->keyid,
                                                 .source = s->source,
                                         });
         s->done(s, res, s->userdata);

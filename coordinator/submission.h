@@ -8,7 +8,8 @@
  * binding's node type) and queues the decision; when it is made, the
  * submission logs it (journal, metrics) and hands it to `done`, then frees
  * itself. The binding (node type, datacenter) is always an agent_key's,
- * never the trigger's.
+ * never the trigger's: the signing key's own, or for an operator key (and
+ * for alerts) the agent_key bound to the trigger's node.
  */
 #pragma once
 
@@ -29,17 +30,19 @@ struct fl_submission {
         struct fl_manager *m;
         struct fl_trigger_request t;    /* owned */
         const struct fl_agent_key *key; /* the binding (config lifetime) */
-        bool signed_by_key;             /* the key signed it: log its keyid */
+        const char *keyid;              /* the key that signed it (config lifetime), or NULL */
         char *caller;                   /* SPIFFE ID of the client, or NULL */
-        const char *source;             /* "trigger", "alertmanager" */
+        const char *source;             /* "trigger", "operator", "alertmanager" */
         struct fl_workflow *workflow;
         fl_submission_done_fn done;
         void *userdata;
 };
 
-/* A new submission taking ownership of `t` (cleared). NULL when out of memory. */
+/* A new submission taking ownership of `t` (cleared), decided for the
+ * binding `key`; `keyid` names the signing key (logged and kept in the
+ * memo), NULL when unsigned. NULL when out of memory. */
 struct fl_submission *fl_submission_new(struct fl_manager *m, struct fl_trigger_request *t,
-        const struct fl_agent_key *key, bool signed_by_key, const char *caller, const char *source,
+        const struct fl_agent_key *key, const char *keyid, const char *caller, const char *source,
         fl_submission_done_fn done, void *userdata);
 
 void fl_submission_free(struct fl_submission *s);

@@ -24,6 +24,15 @@ int fl_ctl_hcl2json(int argc, char **argv) {
         size_t len;
         int r;
 
+        if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+                printf("Usage: faultlinectl hcl2json FILE\n"
+                       "\n"
+                       "Prints the HCL file FILE (- for standard input) as JSON, in the shape the\n"
+                       "hcl2json tool prints. Problems go to stderr as FILE:LINE:COL: message.\n"
+                       "\n"
+                       "Exit status: 0 printed; 1 the file has problems, or usage.\n");
+                return 0;
+        }
         if (argc != 2) {
                 fprintf(stderr, "Usage: faultlinectl hcl2json FILE\n");
                 return 1;

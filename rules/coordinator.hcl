@@ -50,6 +50,16 @@ max_connections = 1024    # beyond this, new connections wait in the listen back
 #   datacenter      = "ams01"
 # }
 
+# One operator_key block per engineer allowed to trigger by hand
+# (faultlinectl trigger/explain, with key_id = the label): the nodes it may
+# ask for, or all_nodes = true. It has no node type or datacenter of its own:
+# a trigger it signs gets those of the node's agent_key (docs/security.md).
+#
+# operator_key "alice" {
+#   public_key_file = "/etc/faultline/keys/operators/alice.pub"
+#   all_nodes       = true
+# }
+
 # Who may call what, by SPIFFE ID (the URI SAN of the client certificate).
 # A request is allowed when ANY rule matching its method and path allows
 # the caller; no matching rule means 403. Triggers are additionally signed

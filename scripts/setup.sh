@@ -32,7 +32,7 @@ APT_PACKAGES=(
     libpcre2-dev libcmocka-dev libfuse3-dev
     # runtime and test tools
     fuse3 mount systemd systemd-journal-remote util-linux procps iproute2 openssl
-    curl jq python3 python3-venv rpm dpkg-dev file
+    curl jq unzip xxd python3 python3-venv rpm dpkg-dev file
     # packaging tests: man page linters, scratch-root installs
     mandoc man-db groff-base binutils
 )
@@ -67,9 +67,40 @@ fi
     requests==2.32.3
 ln -sf "$venv/bin/temporal" /usr/local/bin/temporal
 
+# Go >= 1.26 (the worker's Temporal SDK needs it; Debian 12 ships 1.19). When
+# the machine has none, fetch the official toolchain from the Go module proxy
+# (golang.org/toolchain, the same archive `GOTOOLCHAIN=auto` downloads) and
+# check it against a pinned SHA-256.
+GO_WANT=1.26.8
+GO_ZIP_SHA256=30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7
+go_ok() {
+    local v
+    v=$(go env GOVERSION 2>/dev/null) || return 1
+    v=${v#go}
+    [[ $(printf '%s\n%s\n' 1.26 "${v%%[-+ ]*}" | sort -V | head -n1) == 1.26 ]]
+}
+if ! go_ok; then
+    gohome=/opt/faultline-dev/go
+    if [[ ! -x "$gohome/bin/go" ]]; then
+        tmp=$(mktemp -d)
+        curl -fsSL -o "$tmp/go.zip" \
+            "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go$GO_WANT.linux-amd64.zip"
+        echo "$GO_ZIP_SHA256  $tmp/go.zip" | sha256sum -c --quiet -
+        unzip -q "$tmp/go.zip" -d "$tmp"
+        rm -rf "$gohome"
+        mv "$tmp/golang.org/toolchain@v0.0.1-go$GO_WANT.linux-amd64" "$gohome"
+        chmod +x "$gohome"/bin/* "$gohome"/pkg/tool/*/* 2>/dev/null || true
+        rm -rf "$tmp"
+    fi
+    ln -sf "$gohome/bin/go" /usr/local/bin/go
+    ln -sf "$gohome/bin/gofmt" /usr/local/bin/gofmt
+    hash -r
+    export PATH="$gohome/bin:$PATH"
+fi
+
 # Go: the worker's modules, and the reference hcl2json the HCL tests compare with.
 export GOFLAGS=-mod=mod
-if command -v go >/dev/null; then
+if go_ok; then
     if [[ -f "$here/worker/go.mod" ]]; then
         (cd "$here/worker" && go mod download)
     fi

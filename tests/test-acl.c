@@ -125,6 +125,21 @@ static void test_seed_matrix(void **state) {
         }
 }
 
+/* Cancelling needs a caller some matching rule names: the seed's public
+ * POST rule lets anyone reach the route, but only its uris may cancel. */
+static void test_names_caller(void **state) {
+        static const char *path = "/v1/executions/faultline-x-12345678/cancel";
+
+        assert_true(fl_acl_names_caller(&seed, FL_METHOD_POST, path, ADMIN));
+        assert_false(fl_acl_names_caller(&seed, FL_METHOD_POST, path, OTHER));
+        assert_false(fl_acl_names_caller(&seed, FL_METHOD_POST, path, NULL));
+        /* global_get names the admin, but for GET only. */
+        assert_false(fl_acl_names_caller(&seed, FL_METHOD_DELETE, path, ADMIN));
+        /* public_access names nobody. */
+        assert_false(fl_acl_names_caller(&seed, FL_METHOD_GET, "/metrics", OTHER));
+        assert_true(fl_acl_names_caller(&seed, FL_METHOD_GET, "/metrics", ADMIN));
+}
+
 static void test_any_method_and_order(void **state) {
         static char *all[] = {"*", NULL};
         static char *ops[] = {"spiffe://example.com/ops", NULL};
@@ -290,6 +305,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_glob),
                 cmocka_unit_test(test_seed_matrix),
+                cmocka_unit_test(test_names_caller),
                 cmocka_unit_test(test_any_method_and_order),
                 cmocka_unit_test(test_spiffe_strings),
                 cmocka_unit_test(test_spiffe_from_cert),

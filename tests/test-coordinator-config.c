@@ -198,8 +198,16 @@ static void test_full(void **state) {
                             "    workflow = \"disk-io-error\"\n"
                             "    params = [\"device\"]\n"
                             "  }\n"
+                            "}\n"
+                            "operator_key \"alice\" {\n"
+                            "  public_key_file = \"%s\"\n"
+                            "  nodes = [\"node-a\", \"node-x\"]\n"
+                            "}\n"
+                            "operator_key \"oncall\" {\n"
+                            "  public_key_file = \"node-a.pub\"\n"
+                            "  all_nodes = true\n"
                             "}\n",
-                            c->ed25519_pub) > 0);
+                            c->ed25519_pub, c->ed25519_pub) > 0);
         assert_int_equal(load(c, text, &cfg, &msgs), 0);
         assert_string_equal(msgs, "");
         assert_int_equal(cfg->n_listen, 2);
@@ -251,6 +259,26 @@ static void test_full(void **state) {
         assert_string_equal(cfg->alertmanager.routes[0].params[0], "device");
         assert_ptr_equal(fl_coordinator_config_node_binding(cfg, "node-a2"), k);
         assert_null(fl_coordinator_config_node_binding(cfg, "node-b"));
+
+        /* Operator keys: a list of nodes, or every node; no binding of their
+         * own. Signatures verify with either kind of key. */
+        assert_int_equal(cfg->n_operator_keys, 2);
+        const struct fl_operator_key *alice = fl_coordinator_config_operator_key(cfg, "alice");
+        const struct fl_operator_key *oncall = fl_coordinator_config_operator_key(cfg, "oncall");
+        assert_non_null(alice);
+        assert_non_null(oncall);
+        assert_null(fl_coordinator_config_operator_key(cfg, "node-a"));
+        assert_null(fl_coordinator_config_key(cfg, "alice"));
+        assert_true(fl_operator_key_allows_node(alice, "node-x"));
+        assert_false(fl_operator_key_allows_node(alice, "node-a2"));
+        assert_false(fl_operator_key_allows_node(alice, NULL));
+        assert_true(fl_operator_key_allows_node(oncall, "anything"));
+        assert_true(strncmp(oncall->public_key_file, c->dir, strlen(c->dir)) == 0);
+        assert_ptr_equal(fl_coordinator_config_signing_key(cfg, "alice"), alice->key);
+        assert_ptr_equal(fl_coordinator_config_signing_key(cfg, "node-a"), k->key);
+        assert_null(fl_coordinator_config_signing_key(cfg, "nobody"));
+        assert_null(fl_coordinator_config_signing_key(cfg, NULL));
+        assert_int_equal(alice->line, 43);
 }
 
 static const struct {
@@ -334,6 +362,31 @@ static const struct {
          "\"t\"\n  datacenter = \"d\"\n}\nagent_key \"k\" {\n  public_key_file = \"node-a.pub\"\n  "
          "nodes = [\"b\"]\n  node_type = \"t\"\n  datacenter = \"d\"\n}\n",
                 "c.hcl:7:1: duplicate block \"agent_key\" \"k\" (first at 1:1)\n"},
+        {"operator_key \"o\" {\n  public_key_file = \"node-a.pub\"\n}\n",
+                "c.hcl:1:1: operator_key \"o\" needs \"nodes\" (the nodes it may ask for) or "
+                "all_nodes = true\n"},
+        {"operator_key \"o\" {\n  public_key_file = \"node-a.pub\"\n  all_nodes = true\n  "
+         "nodes = [\"a\"]\n}\n",
+                "c.hcl:4:11: operator_key \"o\": \"nodes\" and all_nodes = true exclude each "
+                "other\n"},
+        {"operator_key \"o\" {\n  public_key_file = \"node-a.pub\"\n  nodes = []\n}\n",
+                "c.hcl:3:11: \"nodes\" must not be empty\n"},
+        {"operator_key \"o\" {\n  nodes = [\"a\"]\n}\n",
+                "c.hcl:1:1: missing required attribute \"public_key_file\" in block "
+                "\"operator_key\"\n"},
+        {"operator_key \"-o\" {\n  public_key_file = \"node-a.pub\"\n  all_nodes = true\n}\n",
+                "c.hcl:1:14: invalid keyid \"-o\": use 1 to 128 letters, digits, '.', '_', "
+                "':' or '-', starting with a letter or digit\n"},
+        {"operator_key \"o\" {\n  public_key_file = \"missing.pub\"\n  all_nodes = true\n}\n",
+                "c.hcl:1:1: operator_key \"o\": cannot use public_key_file \"DIR/missing.pub\": "
+                "No such file or directory\n"},
+        {"agent_key \"k\" {\n  public_key_file = \"node-a.pub\"\n  nodes = [\"a\"]\n  node_type = "
+         "\"t\"\n  datacenter = \"d\"\n}\noperator_key \"k\" {\n  public_key_file = "
+         "\"node-a.pub\"\n  all_nodes = true\n}\n",
+                "c.hcl:7:1: operator_key \"k\": the keyid is already an agent_key's (at 1:1)\n"},
+        {"operator_key \"o\" {\n  public_key_file = \"node-a.pub\"\n  all_nodes = true\n}\n"
+         "operator_key \"o\" {\n  public_key_file = \"node-a.pub\"\n  all_nodes = true\n}\n",
+                "c.hcl:5:1: duplicate block \"operator_key\" \"o\" (first at 1:1)\n"},
         {"server_config {\n  enable_tls = \"yes\"\n}\n",
                 "c.hcl:2:16: \"enable_tls\" must be a bool (true or false), not a string\n"},
         {"server_config {\n  route_rule {\n    method = \"FETCH\"\n    route_patterns = "

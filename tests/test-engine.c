@@ -448,6 +448,65 @@ static void test_large_threshold_folds(void **state) {
         fl_engine_free(e);
 }
 
+static void test_cooldown_group(void **state) {
+        struct fl_rule *bpf = rule_new("disk-bpf", FL_SOURCE_BPF, "block_rq_error");
+        struct fl_rule *log = rule_new("disk-log", FL_SOURCE_JOURNAL, NULL);
+        struct fl_rule *other = rule_new("disk-other", FL_SOURCE_JOURNAL, NULL);
+        struct fl_ruleset *rs = fl_ruleset_new();
+        struct fl_engine *e = NULL;
+        struct fired x = {};
+
+        bpf->key = tmpl("{disk}");
+        bpf->cooldown_usec = 3600 * SEC;
+        bpf->cooldown_group = strdup("disk");
+        log->key = tmpl("{disk}");
+        log->message_re = re("I/O error, dev (?<disk>\\w+)");
+        log->cooldown_usec = 3600 * SEC;
+        log->cooldown_group = strdup("disk");
+        /* Same lines, no group: unaffected by the others' firings. */
+        other->key = tmpl("{disk}");
+        other->message_re = re("I/O error, dev (?<disk>\\w+)");
+        other->cooldown_usec = 3600 * SEC;
+        assert_int_equal(fl_engine_new("node-a", &e), 0);
+        fl_ruleset_add(rs, bpf);
+        fl_ruleset_add(rs, log);
+        fl_ruleset_add(rs, other);
+        assert_int_equal(fl_engine_set_rules(e, rs), 0);
+        fl_ruleset_unref(rs);
+
+        struct fl_event tp = ev_new(FL_SOURCE_BPF, "block_rq_error", 100, "bpf:1");
+        ev_set(&tp, "disk", "sda");
+        process(e, &tp, &x);
+        assert_int_equal(x.n, 1);
+        assert_string_equal(x.rule, "disk-bpf");
+
+        /* The kernel's line about the same failure, a moment later. */
+        struct fl_event line = ev_new(FL_SOURCE_JOURNAL, "journal", 101, "cursor-1");
+        ev_set(&line, "_TRANSPORT", "kernel");
+        ev_set(&line, "MESSAGE", "I/O error, dev sda, sector 8 op 0x0:(READ)");
+        process(e, &line, &x);
+        assert_int_equal(x.n, 2);
+        assert_string_equal(x.rule, "disk-other");
+
+        /* Another disk is its own key. */
+        struct fl_event line2 = ev_new(FL_SOURCE_JOURNAL, "journal", 102, "cursor-2");
+        ev_set(&line2, "_TRANSPORT", "kernel");
+        ev_set(&line2, "MESSAGE", "I/O error, dev sdb, sector 8 op 0x0:(READ)");
+        process(e, &line2, &x);
+        assert_int_equal(x.n, 4); /* disk-log and disk-other for sdb */
+
+        /* After the group's cooldown the log rule fires again for sda. */
+        line.realtime_usec = 100 * SEC + 3601 * SEC;
+        process(e, &line, &x);
+        assert_int_equal(x.n, 6);
+
+        struct fl_engine_rule_stats st;
+        assert_int_equal(fl_engine_rule_stats(e, "disk-log", &st), 0);
+        assert_int_equal(st.suppressed, 1);
+        assert_int_equal(st.firings, 2);
+        fl_engine_free(e);
+}
+
 struct tmpl_case {
         const char *src;
         const char *error; /* NULL: valid */
@@ -519,6 +578,7 @@ int main(void) {
                 cmocka_unit_test(test_reload_keeps_unchanged_state),
                 cmocka_unit_test(test_key_eviction_bounds_memory),
                 cmocka_unit_test(test_large_threshold_folds),
+                cmocka_unit_test(test_cooldown_group),
                 cmocka_unit_test(test_templates),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

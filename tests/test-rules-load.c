@@ -233,6 +233,10 @@ static const struct error_case error_cases[] = {
                             "\"31d\"\n  workflow = \"w\"\n"),
                 "t.hcl:4:35: \"window\" must be between 1s and 30d, not \"500ms\"\n"
                 "t.hcl:5:14: \"cooldown\" must be between 0 and 30d, not \"31d\"\n"},
+        {"cooldown group name",
+                RULE(BPF_MC "  cooldown_group = \"disk io\"\n  workflow = \"w\"\n"),
+                "t.hcl:4:20: invalid cooldown group \"disk io\": use letters, digits, \"-\", "
+                "\"_\" and \".\", starting with a letter or digit, at most 64 characters\n"},
         {"window not a duration",
                 RULE(BPF_MC "  threshold { count = 5  window = \"10 minutes\" }\n  workflow = "
                             "\"w\"\n"),

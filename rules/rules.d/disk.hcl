@@ -2,8 +2,8 @@
 #
 # Disk I/O errors, from the block layer tracepoint and from the kernel log
 # of the block, SCSI and ATA layers. Each layer reports the same failing
-# request in its own words, so one bad disk can fire several of these rules;
-# disk-io-error.hcl runs one action per node at a time, which absorbs that.
+# request in its own words; the rules keyed by disk share one cooldown group,
+# so one bad disk asks for one remediation, whichever layer saw it first.
 #
 # Why 3 within 10 minutes, per disk: each of these is an I/O the driver
 # already retried and gave up on, so it is never noise, but one lone error
@@ -28,6 +28,7 @@ rule "disk-io-error" {
   }
   threshold { count = 3  window = "10m"  key = "{disk}" }
   cooldown = "1h"
+  cooldown_group = "disk-io-error"
   workflow = "disk-io-error"
   params = {
     disk   = "{disk}"
@@ -51,6 +52,7 @@ rule "disk-io-error-kernel-log" {
   }
   threshold { count = 3  window = "10m"  key = "{disk}" }
   cooldown = "1h"
+  cooldown_group = "disk-io-error"
   workflow = "disk-io-error"
   params = {
     disk   = "{disk}"
@@ -71,6 +73,7 @@ rule "scsi-command-failed" {
   }
   threshold { count = 3  window = "10m"  key = "{disk}" }
   cooldown = "1h"
+  cooldown_group = "disk-io-error"
   workflow = "disk-io-error"
   params = {
     disk   = "{disk}"

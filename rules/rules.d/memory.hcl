@@ -70,6 +70,7 @@ rule "memory-ue" {
   }
   threshold { key = "mc{mc_index}" }
   cooldown = "1h"
+  cooldown_group = "memory-ue"
   workflow = "memory-uncorrectable"
   params = {
     label   = "{label}"
@@ -87,6 +88,7 @@ rule "memory-ue-edac" {
   }
   threshold { key = "mc{mc}" }
   cooldown = "1h"
+  cooldown_group = "memory-ue"
   workflow = "memory-uncorrectable"
   params = {
     reason = "{delta} new uncorrectable memory error(s) on memory controller {mc}"
@@ -107,6 +109,7 @@ rule "memory-ue-kernel-log" {
   }
   threshold { key = "mc{mc}" }
   cooldown = "1h"
+  cooldown_group = "memory-ue"
   workflow = "memory-uncorrectable"
   params = {
     label  = "{label}"
@@ -142,6 +145,7 @@ rule "memory-failure" {
     kind = "memory_failure_event"
   }
   cooldown = "1h"
+  cooldown_group = "memory-failure"
   workflow = "memory-uncorrectable"
   params = {
     pfn    = "{pfn}"
@@ -157,6 +161,7 @@ rule "memory-failure-kernel-log" {
     message = "^Memory failure: (?<pfn>0x[0-9a-f]+): recovery action for (?<page_type>.+): (?<result>Ignored|Failed|Delayed|Recovered)$"
   }
   cooldown = "1h"
+  cooldown_group = "memory-failure"
   workflow = "memory-uncorrectable"
   params = {
     pfn    = "{pfn}"

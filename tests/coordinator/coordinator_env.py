@@ -45,6 +45,14 @@ AGENT_KEYS = {
     "node-d": (["node-d"], "storage", "fra02"),
 }
 
+# Operator signing keys (faultlinectl): keyid -> the nodes it may ask for,
+# or "all" (all_nodes = true). Their triggers take the node's agent_key
+# binding.
+OPERATOR_KEYS = {
+    "alice": ["node-a", "node-c", "node-unbound"],
+    "oncall": "all",
+}
+
 # The seed's server_config exactly as written, plus one rule of our own so
 # pauses can be lifted (the seed has no DELETE rule).
 SEED_ACL = '''server_config {
@@ -118,7 +126,7 @@ class Environment:
         os.makedirs(self.workflows_dir, exist_ok=True)
         run(mkcerts, self.pki, *(f"{n}={san}" for n, san in CERTS.items()))
         self.keys = {}
-        for keyid in list(AGENT_KEYS) + ["impostor"]:
+        for keyid in list(AGENT_KEYS) + list(OPERATOR_KEYS) + ["impostor"]:
             priv = os.path.join(self.pki, keyid + ".ed25519")
             run("openssl", "genpkey", "-algorithm", "ed25519", "-out", priv)
             run("openssl", "pkey", "-in", priv, "-pubout", "-out", priv + ".pub")
@@ -141,6 +149,10 @@ class Environment:
             keys += (f'agent_key "{keyid}" {{\n  public_key_file = "{self.keys[keyid]}.pub"\n'
                      f'  nodes = {json.dumps(nodes)}\n  node_type = "{node_type}"\n'
                      f'  datacenter = "{dc}"\n}}\n')
+        for keyid, nodes in OPERATOR_KEYS.items():
+            scope = "all_nodes = true" if nodes == "all" else f"nodes = {json.dumps(nodes)}"
+            keys += (f'operator_key "{keyid}" {{\n  public_key_file = "{self.keys[keyid]}.pub"\n'
+                     f'  {scope}\n}}\n')
         text = (f'listen = "127.0.0.1:0"\n'
                 f'tls {{ ca_file = "{self.pki}/ca.pem"  cert_file = "{self.pki}/server.pem"'
                 f'  key_file = "{self.pki}/server.key" }}\n'

@@ -504,6 +504,43 @@ alertmanager {{
         self.assertDecision(c.trigger(e.body("gpu-only", "node-c"), keyid="node-c"), 202,
                             "started")
 
+    def test_operator_keys(self):
+        """An operator_key asks for the nodes it lists (or all of them); the
+        node type and datacenter are those of the node's agent_key."""
+        c, e = self.coord, self.env
+        b = e.body("free", "node-c")
+        ans = self.assertDecision(c.trigger(b, keyid="alice"), 202, "started")
+        info = self.temporal.describe(ans["workflow_id"])["workflowExecutionInfo"]
+        sa = search_attributes_of(info)
+        self.assertEqual((sa["FaultlineNode"], sa["FaultlineNodeType"],
+                          sa["FaultlineDatacenter"]), ("node-c", "gpu", "ams01"))
+        memo = {k: decode_payload(v) for k, v in info["memo"]["fields"].items()}
+        self.assertEqual((memo["keyid"], memo["source"]), ("alice", "operator"))
+        # A node type the workflow does not run for is still refused.
+        self.assertError(c.trigger(e.body("gpu-only", "node-a"), keyid="alice"), 403,
+                         "workflow_not_allowed",
+                         'workflow "gpu-only" does not run for node type "storage"')
+        self.assertError(c.trigger(e.body("free", "node-b"), keyid="alice"), 403,
+                         "node_not_allowed", 'key "alice" may not ask for node "node-b"')
+        # Listed, but no agent_key says what it is: refused, never guessed.
+        self.assertError(c.trigger(e.body("free", "node-unbound"), keyid="alice"), 403,
+                         "node_not_allowed", 'node "node-unbound" is bound to no agent_key: its '
+                                             'node type and datacenter are unknown')
+        # all_nodes: any bound node, with that node's binding.
+        ans = self.assertDecision(c.trigger(e.body("free", "node-d", dry_run=True),
+                                            keyid="oncall"), 200, "dry_run")
+        self.assertEqual((ans["input"]["node_type"], ans["input"]["datacenter"]),
+                         ("storage", "fra02"))
+        self.assertError(c.trigger(e.body("free", "node-zz"), keyid="oncall"), 403,
+                         "node_not_allowed", 'node "node-zz" is bound to no agent_key: its '
+                                             'node type and datacenter are unknown')
+        # Signed with another key than the keyid says: refused like an agent's.
+        self.assertError(c.trigger(e.body("free", "node-a"), keyid="oncall",
+                                   key=e.keys["alice"]), 401, "bad_signature")
+        # An agent key is still bound to its own nodes only.
+        self.assertError(c.trigger(e.body("free", "node-c"), keyid="node-a"), 403,
+                         "node_not_allowed", 'key "node-a" may not ask for node "node-c"')
+
     def test_bad_bodies(self):
         c, e = self.coord, self.env
         self.assertError(c.trigger("{not json"), 400, "bad_request",
@@ -689,6 +726,9 @@ alertmanager {{
                                   "dry_run")
         self.assertEqual((ans["would"], ans["task_queue"]), ("started", "node/node-a"))
         self.assertEqual(ans["input"]["node_type"], "storage")
+        # The binding it was decided for, whatever the input carries.
+        self.assertEqual((ans["node"], ans["node_type"], ans["datacenter"]),
+                         ("node-a", "storage", "ams01"))
         time.sleep(0.5)
         self.assertEqual(self.temporal.count("FaultlineWorkflow = 'dry'"), 0)
         self.assertDecision(c.trigger(e.body("dry", "node-a")), 202, "started")
@@ -696,6 +736,8 @@ alertmanager {{
                                   "dry_run")
         self.assertEqual(ans["would"], "rejected")
         self.assertEqual(ans["reason"], "1 started in the last 1h per node, limit 1")
+        self.assertEqual((ans["node_type"], ans["datacenter"]), ("storage", "ams01"))
+        self.assertNotIn("input", ans)
         self.assertEqual(self.count("dry", 1), 1)
 
     def seed_runs(self, workflow, node, n, terminate=0):
@@ -842,6 +884,62 @@ alertmanager {{
         self.assertEqual(body["executions"], [])
         st, _, body = c.request("GET", "/v1/executions?node=x'y", cert="admin")
         self.assertEqual(st, 400)
+
+    def test_cancel(self):
+        """POST /v1/executions/ID/cancel terminates a running faultline
+        execution with the reason; only callers a rule names may."""
+        c, e = self.coord, self.env
+        ans = self.assertDecision(c.trigger(e.body("free", "node-a")), 202, "started")
+        wid = ans["workflow_id"]
+        path = f"/v1/executions/{wid}/cancel"
+        body = json.dumps({"reason": "disk replaced by hand"}).encode()
+        # The seed's global_post makes the route public; cancelling still
+        # needs a caller its uris name.
+        need = ("cancelling needs a caller named in the uris of a route_rule for POST "
+                f"{path} (allow_public does not cover it)")
+        self.assertError(c.request("POST", path, body), 403, "forbidden", need)
+        self.assertError(c.request("POST", path, body, cert="other"), 403, "forbidden",
+                         need + "; not " + OTHER)
+        for raw, why in [(b"", "the body must be a JSON object with a \"reason\""),
+                         (b"[]", "the body must be a JSON object with a \"reason\""),
+                         (b"{}", "\"reason\" is required: say why the remediation stops"),
+                         (b'{"reason": ""}', "\"reason\" is required: say why the remediation "
+                                             "stops"),
+                         (json.dumps({"reason": "a\nb"}).encode(),
+                          "\"reason\" must be one line of text"),
+                         (json.dumps({"reason": "x" * 513}).encode(),
+                          "\"reason\" is longer than 512 bytes")]:
+            self.assertError(c.request("POST", path, raw, cert="admin"), 400, "bad_request", why)
+        st, _, got = c.request("POST", path, body, cert="admin")
+        self.assertEqual((st, got), (200, {"cancelled": wid, "run_id": ans["run_id"],
+                                           "workflow": "free", "node": "node-a",
+                                           "reason": "disk replaced by hand", "by": ADMIN}))
+        info = self.temporal.describe(wid)["workflowExecutionInfo"]
+        self.assertEqual(info["status"], "WORKFLOW_EXECUTION_STATUS_TERMINATED")
+        events = self.temporal.request(
+            "GET", "/workflows/" + urllib.parse.quote(wid) + "/history")["history"]["events"]
+        term = events[-1]["workflowExecutionTerminatedEventAttributes"]
+        self.assertEqual((term["reason"], term["identity"]),
+                         ("disk replaced by hand", "faultline-coordinator"))
+        # Again: it is not running any more.
+        st, _, got = c.request("POST", path, body, cert="admin")
+        self.assertEqual((st, got["error"], got["status"]), (409, "not_running", "Terminated"))
+        # Unknown ids, and workflows faultline did not start, are out of reach.
+        self.assertError(c.request("POST", "/v1/executions/faultline-free-nosuchkey/cancel",
+                                   body, cert="admin"), 404, "unknown_execution",
+                         'no faultline execution has the workflow id "faultline-free-nosuchkey"')
+        self.temporal.start_workflow("someone-elses", "Other", "other-queue")
+        self.assertError(c.request("POST", "/v1/executions/someone-elses/cancel", body,
+                                   cert="admin"), 404, "unknown_execution")
+        self.assertEqual(self.temporal.describe("someone-elses")["workflowExecutionInfo"]
+                         ["status"], "WORKFLOW_EXECUTION_STATUS_RUNNING")
+        self.temporal.terminate("someone-elses", "test cleanup")
+        # Other paths under the prefix are not endpoints.
+        for p in ["/v1/executions/x/stop", "/v1/executions//cancel", "/v1/executions/a/b/cancel",
+                  "/v1/executions/cancel"]:
+            self.assertError(c.request("POST", p, body, cert="admin"), 404, "not_found")
+        st, headers, _ = c.request("GET", path, cert="admin")
+        self.assertEqual((st, headers["allow"]), (405, "POST"))
 
     def test_metrics(self):
         c, e = self.coord, self.env
@@ -1094,6 +1192,25 @@ class JournalTests(Base):
         access = self.entries(MESSAGE_ID="12cfd651f16e4421a70ca8bfca6c9037")
         self.assertGreaterEqual(len(access), 7)
         self.assertEqual({a["FAULTLINE_HTTP_PATH"] for a in access}, {"/v1/triggers"})
+
+    def test_zz_cancel_entry(self):
+        """Runs last: the decision test counts every started entry."""
+        c, e = self.coord, self.env
+        ans = self.assertDecision(c.trigger(e.body("once", "node-b"), keyid="node-b"), 202,
+                                  "started")
+        st, _, _ = c.request("POST", f"/v1/executions/{ans['workflow_id']}/cancel",
+                             json.dumps({"reason": "wrong disk"}).encode(), cert="admin")
+        self.assertEqual(st, 200)
+        got = self.entries(MESSAGE_ID="a59d3a58c3d34f3bbe7a2a03af82030d")
+        self.assertEqual(len(got), 1)
+        self.assertEqual(
+            {k: got[0][k] for k in ("FAULTLINE_WORKFLOW_ID", "FAULTLINE_WORKFLOW",
+                                    "FAULTLINE_NODE", "FAULTLINE_CALLER", "FAULTLINE_REASON",
+                                    "PRIORITY", "MESSAGE")},
+            {"FAULTLINE_WORKFLOW_ID": ans["workflow_id"], "FAULTLINE_WORKFLOW": "once",
+             "FAULTLINE_NODE": "node-b", "FAULTLINE_CALLER": ADMIN,
+             "FAULTLINE_REASON": "wrong disk", "PRIORITY": "5",
+             "MESSAGE": f"cancelled {ans['workflow_id']} (once on node-b) by {ADMIN}: wrong disk"})
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ for p in "${pages[@]}"; do
 		continue
 	fi
 	help=$("$bin" --help 2>&1) || fail "${p%.*} --help failed: $help"
+	# faultlinectl: every command's own --help too (the commands are the
+	# indented words of its "Commands:" list).
+	if [[ ${p%.*} == faultlinectl ]]; then
+		for cmd in $(sed -n '/^Commands:/,/^$/s/^  \([a-z0-9]*\).*/\1/p' <<<"$help"); do
+			help+=$'\n'$("$bin" "$cmd" --help 2>&1) || fail "faultlinectl $cmd --help failed"
+		done
+	fi
 	opts=$(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help" | sort -u)
 	[[ -n $opts ]] || fail "${p%.*} --help lists no options: $help"
 	for o in $opts; do
