@@ -39,3 +39,7 @@ int fl_ctl_cancel(int argc, char **argv);
 
 /* faultlinectl check [--kind KIND] FILE...: validate configuration files. */
 int fl_ctl_check(int argc, char **argv);
+
+/* faultlinectl outbox [--state-dir DIR] [--json]: the agent's pending
+ * triggers, read-only (works while the agent runs). */
+int fl_ctl_outbox(int argc, char **argv);

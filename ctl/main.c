@@ -41,6 +41,8 @@ static const struct {
                 fl_ctl_check},
         {"hcl2json", "FILE", "print an HCL file as JSON, as the hcl2json tool does",
                 fl_ctl_hcl2json},
+        {"outbox", "[--state-dir DIR] [--json]",
+                "list the triggers the agent keeps for the coordinator", fl_ctl_outbox},
 };
 
 static void usage(FILE *f) {

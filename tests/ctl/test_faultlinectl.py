@@ -224,7 +224,7 @@ class CheckTests(unittest.TestCase):
         commands = re.findall(r"^  ([a-z0-9]+)", out.split("Commands:\n")[1].split("\n\n")[0],
                               re.M)
         self.assertEqual(commands, ["trigger", "explain", "workflows", "executions", "pauses",
-                                    "pause", "resume", "cancel", "check", "hcl2json"])
+                                    "pause", "resume", "cancel", "check", "hcl2json", "outbox"])
         for s in ("  0  success", "  1  usage error", "  2  the coordinator refused",
                   "  3  the coordinator is unreachable"):
             self.assertIn(s, out)
