@@ -195,12 +195,15 @@ struct fl_temporal_reply {
         uint64_t latency_usec; /* submission to completion, retries included */
 };
 
-/* The four keyword search attributes of the contract. NULL fields are omitted. */
+/* The keyword search attributes: the contract's four, plus FaultlineWorkflow
+ * (the workflow config's name, which constraint queries select on because
+ * several configs may share one workflow type). NULL fields are omitted. */
 struct fl_temporal_search_attributes {
         const char *node;       /* FaultlineNode */
         const char *node_type;  /* FaultlineNodeType */
         const char *datacenter; /* FaultlineDatacenter */
         const char *rule;       /* FaultlineRule */
+        const char *workflow;   /* FaultlineWorkflow */
 };
 
 /* A workflow execution as list and describe return it. */

@@ -264,12 +264,14 @@ int fl_temporal_wire_start_body(const struct fl_temporal_start *req, const char 
                 "FaultlineNodeType",
                 "FaultlineDatacenter",
                 "FaultlineRule",
+                "FaultlineWorkflow",
         };
         const char *const sa_values[] = {
                 req->search_attributes.node,
                 req->search_attributes.node_type,
                 req->search_attributes.datacenter,
                 req->search_attributes.rule,
+                req->search_attributes.workflow,
         };
         _cleanup_json_ json_t *body = NULL;
         json_t *fields;
@@ -770,6 +772,7 @@ int fl_temporal_wire_parse_execution(json_t *info, struct fl_temporal_execution 
                 .node_type = json_string_value(json_object_get(sa, "FaultlineNodeType")),
                 .datacenter = json_string_value(json_object_get(sa, "FaultlineDatacenter")),
                 .rule = json_string_value(json_object_get(sa, "FaultlineRule")),
+                .workflow = json_string_value(json_object_get(sa, "FaultlineWorkflow")),
         };
         e.owned = TAKE_PTR(owned);
         *ret = e;

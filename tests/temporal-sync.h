@@ -8,7 +8,7 @@
  * struct fl_tsync_result; executions become JSON objects:
  *   {"workflow_id", "run_id", "workflow_type", "task_queue", "status" (query
  *    name or null), "start_time_usec", "close_time_usec",
- *    "search_attributes": {"node", "node_type", "datacenter", "rule"},
+ *    "search_attributes": {"node", "node_type", "datacenter", "rule", "workflow"},
  *    "all_search_attributes": {...}, "memo": {...}}
  */
 #pragma once

@@ -96,7 +96,7 @@ static struct fl_temporal_start start_req(struct ctx *c, const char *wid) {
                 .task_queue = "node/faultline-it",
                 .input = c->input,
                 .memo = c->memo,
-                .search_attributes = {c->node, "storage", "ams01", "disk-io-errors"},
+                .search_attributes = {c->node, "storage", "ams01", "disk-io-errors", "it-workflow"},
                 .execution_timeout_usec = 3600ULL * 1000000,
         };
 }
@@ -164,7 +164,8 @@ static void test_count(void **state) {
         assert_int_equal(wait_count(c, q_future, 0), 0);
 
         static const char *const attrs[] = {"FaultlineNodeType='storage'",
-                "FaultlineDatacenter='ams01'", "FaultlineRule='disk-io-errors'"};
+                "FaultlineDatacenter='ams01'", "FaultlineRule='disk-io-errors'",
+                "FaultlineWorkflow='it-workflow'"};
         for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
                 _cleanup_free_ char *qa = query("FaultlineNode=%s AND %s", node, attrs[i]);
                 assert_int_equal(wait_count(c, qa, 2), 2);
@@ -202,8 +203,9 @@ static void test_count(void **state) {
 
 static void check_execution(struct ctx *c, json_t *e, const char *wid, const char *status) {
         int64_t start = json_integer_value(json_object_get(e, "start_time_usec"));
-        json_t *want_sa = json_pack("{s:s, s:s, s:s, s:s}", "node", c->node, "node_type", "storage",
-                "datacenter", "ams01", "rule", "disk-io-errors");
+        json_t *want_sa =
+                json_pack("{s:s, s:s, s:s, s:s, s:s}", "node", c->node, "node_type", "storage",
+                        "datacenter", "ams01", "rule", "disk-io-errors", "workflow", "it-workflow");
 
         assert_string_equal(json_string_value(json_object_get(e, "workflow_id")), wid);
         assert_string_equal(json_string_value(json_object_get(e, "workflow_type")), WORKFLOW_TYPE);

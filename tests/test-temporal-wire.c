@@ -180,7 +180,8 @@ static void test_start_body(void **state) {
                 .task_queue = "node/node-17",
                 .input = input,
                 .memo = memo,
-                .search_attributes = {"node-17", "storage", "ams01", "disk-io-errors"},
+                .search_attributes = {"node-17", "storage", "ams01", "disk-io-errors",
+                        "disk-io-error"},
                 .execution_timeout_usec = 3600000000,
         };
         char *body = NULL;
@@ -199,7 +200,8 @@ static void test_start_body(void **state) {
                 " \"workflowExecutionTimeout\": \"3600s\","
                 " \"searchAttributes\": {\"indexedFields\": {\"FaultlineNode\": \"node-17\","
                 " \"FaultlineNodeType\": \"storage\", \"FaultlineDatacenter\": \"ams01\","
-                " \"FaultlineRule\": \"disk-io-errors\"}}}");
+                " \"FaultlineRule\": \"disk-io-errors\", \"FaultlineWorkflow\": "
+                "\"disk-io-error\"}}}");
         json_decref(got);
         free(body);
 
@@ -591,6 +593,7 @@ static void check_execution(const struct fl_temporal_execution *e, enum fl_tempo
         assert_string_equal(e->search_attributes.node_type, "storage");
         assert_string_equal(e->search_attributes.datacenter, "ams01");
         assert_string_equal(e->search_attributes.rule, "disk-io-errors");
+        assert_null(e->search_attributes.workflow); /* not in this recorded answer */
         assert_json_eq(e->all_search_attributes,
                 "{\"FaultlineNode\": \"node-17\", \"FaultlineNodeType\": \"storage\","
                 " \"FaultlineDatacenter\": \"ams01\", \"FaultlineRule\": \"disk-io-errors\"}");

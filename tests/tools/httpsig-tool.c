@@ -19,6 +19,18 @@
  *       prints the signature base.
  *   httpsig-tool bench [--seconds N]
  *       prints BENCH lines for signing and verifying a trigger.
+ *   httpsig-tool serve
+ *       signs many requests in one process, for test clients: reads one JSON
+ *       object per line on stdin,
+ *         {"key": "PRIV.pem", "keyid": "node-a", "method": "POST",
+ *          "uri": "https://127.0.0.1:7443/v1/triggers", "body": "...",
+ *          "headers": {"Content-Type": "application/json"},
+ *          "components": [...], "created": N, "nonce": "...", "no_nonce": true,
+ *          "digest": true}
+ *       (components default to the trigger profile, digest to true, created
+ *       to now, nonce to a fresh one) and answers one line each:
+ *         {"content-digest": "...", "signature-input": "...", "signature": "..."}
+ *       or {"error": "..."}.
  *
  * Usage errors exit 2.
  */
@@ -30,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "digest.h"
 #include "fileio.h"
@@ -512,6 +526,123 @@ static int do_bench(struct options *o) {
         return 0;
 }
 
+/* Private keys `serve` has loaded, by path. */
+struct key_cache {
+        char *path[MAX_LIST];
+        EVP_PKEY *key[MAX_LIST];
+        size_t n;
+};
+
+static int cached_key(struct key_cache *c, const char *path, EVP_PKEY **ret) {
+        int r;
+
+        for (size_t i = 0; i < c->n; i++)
+                if (strcmp(c->path[i], path) == 0) {
+                        *ret = c->key[i];
+                        return 0;
+                }
+        if (c->n >= MAX_LIST)
+                return -E2BIG;
+        r = fl_httpsig_load_private_key(path, &c->key[c->n]);
+        if (r < 0)
+                return r;
+        c->path[c->n] = strdup(path);
+        if (!c->path[c->n]) {
+                EVP_PKEY_free(c->key[c->n]);
+                return -ENOMEM;
+        }
+        *ret = c->key[c->n++];
+        return 0;
+}
+
+/* One request of `serve`. */
+static json_t *serve_one(json_t *q, struct key_cache *keys) {
+        _cleanup_free_ char *digest = NULL, *input = NULL, *signature = NULL;
+        const char *key_path = json_string_value(json_object_get(q, "key"));
+        json_t *comps = json_object_get(q, "components"), *hdrs = json_object_get(q, "headers");
+        const char *components[MAX_LIST + 1];
+        struct fl_http_header headers[MAX_LIST + 1];
+        struct fl_httpsig_error e = {};
+        size_t n_headers = 0, i;
+        const char *name;
+        json_t *v;
+        EVP_PKEY *key;
+        int r;
+
+        if (!key_path || !json_is_string(json_object_get(q, "uri")))
+                return json_pack("{s:s}", "error", "\"key\" and \"uri\" are required");
+        r = cached_key(keys, key_path, &key);
+        if (r < 0)
+                return json_pack("{s:s}", "error", strerror(-r));
+        json_object_foreach (hdrs, name, v) {
+                if (n_headers >= MAX_LIST)
+                        break;
+                headers[n_headers++] = (struct fl_http_header){name, json_string_value(v)};
+        }
+        if (!json_is_false(json_object_get(q, "digest"))) {
+                const char *body = json_string_value(json_object_get(q, "body"));
+                if (fl_digest_content_digest(body ? body : "", body ? strlen(body) : 0, &digest) <
+                        0)
+                        return json_pack("{s:s}", "error", "out of memory");
+                headers[n_headers++] = (struct fl_http_header){"Content-Digest", digest};
+        }
+        if (json_is_array(comps)) {
+                for (i = 0; i < json_array_size(comps) && i < MAX_LIST; i++)
+                        components[i] = json_string_value(json_array_get(comps, i));
+                components[i] = NULL;
+        }
+        struct fl_httpsig_sign_params p = {
+                .components = json_is_array(comps) ? components : fl_httpsig_trigger_components,
+                .keyid = json_string_value(json_object_get(q, "keyid")),
+                .label = json_string_value(json_object_get(q, "label")),
+                .created = json_is_integer(json_object_get(q, "created"))
+                                   ? json_integer_value(json_object_get(q, "created"))
+                                   : (int64_t) time(NULL),
+                .nonce = json_string_value(json_object_get(q, "nonce")),
+                .flags =
+                        json_is_true(json_object_get(q, "no_nonce")) ? FL_HTTPSIG_SIGN_NO_NONCE : 0,
+        };
+        struct fl_http_request req = {
+                .method = json_string_value(json_object_get(q, "method"))
+                                  ? json_string_value(json_object_get(q, "method"))
+                                  : "POST",
+                .target_uri = json_string_value(json_object_get(q, "uri")),
+                .headers = headers,
+                .n_headers = n_headers,
+        };
+        r = fl_httpsig_sign(&req, &p, key, &input, &signature, &e);
+        if (r < 0)
+                return json_pack("{s:s}", "error", e.message[0] ? e.message : strerror(-r));
+        return json_pack("{s:s?, s:s, s:s}", "content-digest", digest, "signature-input", input,
+                "signature", signature);
+}
+
+static int do_serve(void) {
+        struct key_cache keys = {};
+        char *line = NULL;
+        size_t size = 0;
+
+        while (getline(&line, &size, stdin) > 0) {
+                json_error_t err;
+                json_t *q = json_loads(line, 0, &err), *a;
+                char *text;
+
+                a = q ? serve_one(q, &keys) : json_pack("{s:s}", "error", err.text);
+                text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+                printf("%s\n", text ? text : "{\"error\": \"out of memory\"}");
+                fflush(stdout);
+                free(text);
+                json_decref(a);
+                json_decref(q);
+        }
+        free(line);
+        for (size_t i = 0; i < keys.n; i++) {
+                free(keys.path[i]);
+                EVP_PKEY_free(keys.key[i]);
+        }
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         struct options o = {};
         int r;
@@ -531,6 +662,8 @@ int main(int argc, char *argv[]) {
                 r = do_base(&o);
         else if (strcmp(argv[1], "bench") == 0)
                 r = do_bench(&o);
+        else if (strcmp(argv[1], "serve") == 0)
+                r = do_serve();
         else
                 r = usage();
         options_done(&o);

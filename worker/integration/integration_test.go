@@ -208,7 +208,8 @@ func startTemporal(t *testing.T) *env {
 		"--metrics-port", fmt.Sprint(metricsPort), "--db-filename", filepath.Join(t.TempDir(), "temporal.db"),
 		"--log-level", "warn",
 		"--search-attribute", "FaultlineNode=Keyword", "--search-attribute", "FaultlineNodeType=Keyword",
-		"--search-attribute", "FaultlineDatacenter=Keyword", "--search-attribute", "FaultlineRule=Keyword")
+		"--search-attribute", "FaultlineDatacenter=Keyword", "--search-attribute", "FaultlineRule=Keyword",
+		"--search-attribute", "FaultlineWorkflow=Keyword")
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -11,7 +11,7 @@ demo script) finds the same server again:
     DIR/temporal.db     the SQLite store (kept across stop/start)
     DIR/temporal.log    the server's stdout and stderr
 
-The four Faultline keyword search attributes are registered at every start
+The five Faultline keyword search attributes are registered at every start
 (`--search-attribute`; re-registering on an existing database is accepted).
 Readiness means: the gRPC port accepts connections, the HTTP API answers the
 namespace, and the namespace lists all the search attributes.
@@ -45,6 +45,9 @@ FAULTLINE_SEARCH_ATTRIBUTES = {
     "FaultlineNodeType": "Keyword",
     "FaultlineDatacenter": "Keyword",
     "FaultlineRule": "Keyword",
+    # The workflow config's name: constraint queries select on it, since
+    # several configs may share one workflow type (docs/temporal.md).
+    "FaultlineWorkflow": "Keyword",
 }
 
 # SQLite in WAL mode without an fsync per commit: a start costs ~4x less than
