@@ -130,7 +130,8 @@ struct fl_coordinator_config {
         uint64_t retry_after_usec;    /* Retry-After of deferred answers; default 60 s */
         uint64_t fold_interval_usec;  /* identical rejections folded in the journal; default 60 s */
         bool access_log;              /* default true */
-        int log_level;                /* syslog priority; default LOG_INFO */
+        int log_level; /* syslog priority: access log and notices less important than it
+                        * are not written (decisions always are); default LOG_INFO */
 
         struct fl_server_config server_config;
 };

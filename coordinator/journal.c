@@ -64,6 +64,7 @@ struct fold {
 
 struct fl_journal {
         uint64_t fold_interval_usec;
+        int max_priority;
         fl_journal_send_fn send;
         void *userdata;
         struct fl_hashmap *folds;
@@ -333,6 +334,8 @@ void fl_journal_refusal(struct fl_journal *j, const struct fl_journal_refusal *e
 void fl_journal_access(struct fl_journal *j, const struct fl_journal_access *e) {
         struct entry x = {};
 
+        if (LOG_INFO > j->max_priority)
+                return;
         add(&x, "MESSAGE_ID=%s", FL_MESSAGE_ACCESS);
         add(&x, "PRIORITY=%d", LOG_INFO);
         add(&x, "MESSAGE=%s %s %d %" PRIu64 ".%03" PRIu64 "ms %s %s%s%s", e->method, e->path,
@@ -356,6 +359,8 @@ void fl_journal_message(struct fl_journal *j, int priority, const char *message_
         char message[1024];
         va_list ap;
 
+        if (priority > j->max_priority)
+                return;
         va_start(ap, fmt);
         (void) vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
@@ -379,6 +384,7 @@ int fl_journal_new(struct event_base *base, const struct fl_journal_options *opt
         if (!j)
                 return -ENOMEM;
         j->fold_interval_usec = options->fold_interval_usec;
+        j->max_priority = options->max_priority ? options->max_priority : LOG_DEBUG;
         j->send = options->send                                      ? options->send
                   : access("/run/systemd/journal/socket", F_OK) == 0 ? send_journald
                                                                      : send_stderr;

@@ -32,6 +32,10 @@ typedef int (*fl_journal_send_fn)(const struct iovec *iov, int n, void *userdata
 
 struct fl_journal_options {
         uint64_t fold_interval_usec;
+        /* Access log lines and free-form messages less important than this
+         * syslog priority are not written; decisions and refusals always
+         * are. 0 means LOG_DEBUG (everything). */
+        int max_priority;
         fl_journal_send_fn send; /* NULL: journald */
         void *userdata;
 };

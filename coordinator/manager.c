@@ -248,7 +248,8 @@ static int setup(struct fl_manager *m, const char *config_path, const char *work
         if (!m->base)
                 return -ENOMEM;
         r = fl_journal_new(m->base,
-                &(struct fl_journal_options){.fold_interval_usec = cfg->fold_interval_usec},
+                &(struct fl_journal_options){.fold_interval_usec = cfg->fold_interval_usec,
+                        .max_priority = cfg->log_level},
                 &m->journal);
         if (r < 0)
                 return r;

@@ -174,6 +174,45 @@ class CheckTests(unittest.TestCase):
             "not \"x\"",
         ])
 
+    def test_notify_watchdog_and_stop(self):
+        """Type=notify: READY=1 once listening, STATUS=, WATCHDOG=1 at half
+        WatchdogSec, STOPPING=1 and exit 0 on SIGTERM; no Temporal needed."""
+        env = Environment(self.tmp, BINARY, HTTPSIG_TOOL, MKCERTS, "http://127.0.0.1:1")
+        try:
+            env.write_workflow("w", 'task_queue_target = "node"\n')
+            path = os.path.join(self.tmp, "notify")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(path)
+            sock.settimeout(10)
+            os.environ["NOTIFY_SOCKET"] = path
+            os.environ["WATCHDOG_USEC"] = "200000"
+            try:
+                coord = env.start()
+            finally:
+                del os.environ["NOTIFY_SOCKET"], os.environ["WATCHDOG_USEC"]
+            got = []
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and got.count("WATCHDOG=1") < 3:
+                got += sock.recv(4096).decode().split("\n")
+            self.assertIn("READY=1", got)
+            self.assertGreaterEqual(got.count("WATCHDOG=1"), 3)
+            status = [g for g in got if g.startswith("STATUS=")]
+            self.assertTrue(status[0].startswith("STATUS=serving: 1 workflows, 0 pauses, "
+                                                 "Temporal available, 0 pending"), status)
+            self.assertEqual(coord.stop(), 0)
+            rest = []
+            sock.settimeout(0.5)
+            try:
+                while True:
+                    rest += sock.recv(4096).decode().split("\n")
+            except socket.timeout:
+                pass
+            self.assertIn("STOPPING=1", rest)
+            self.assertIn("faultline-coordinator stopped", coord.read_log())
+            sock.close()
+        finally:
+            env.close()
+
     def test_unreadable(self):
         rc, out, err = self.check("--config", os.path.join(self.tmp, "none.hcl"))
         self.assertEqual(rc, 1)
