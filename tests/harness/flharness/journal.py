@@ -66,7 +66,8 @@ class Journal:
         true, when given); returns them all. Raises JournalError on timeout."""
         deadline = time.monotonic() + timeout
         while True:
-            found = [e for e in self.entries(after=after, **match) if where is None or where(e)]
+            found = [e for e in self.entries(after=after, sync=False, **match)
+                     if where is None or where(e)]
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:
@@ -87,7 +88,7 @@ class Journal:
         self.kmsg(f"<6>{token}")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.entries(MESSAGE=token)
+            found = self.entries(sync=False, MESSAGE=token)
             if found:
                 return found[-1]["__CURSOR"]
             time.sleep(0.05)
