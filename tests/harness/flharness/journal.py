@@ -31,6 +31,12 @@ def realtime_usec(entry):
     return int(entry["__REALTIME_TIMESTAMP"])
 
 
+def seqnum(cursor):
+    """(seqnum id, seqnum) of a cursor "s=ID;i=HEX;b=...": journald's order."""
+    fields = dict(part.split("=", 1) for part in cursor.split(";") if "=" in part)
+    return fields.get("s"), int(fields.get("i", "0"), 16)
+
+
 class Journal:
     def __init__(self, journalctl="journalctl"):
         self.journalctl = journalctl
@@ -44,8 +50,10 @@ class Journal:
         if sync:
             self.sync()
         args = [self.journalctl, "-o", "json", "--no-pager", "-q"]
-        if after:
-            args.append("--after-cursor=" + after)
+        # Not --after-cursor: combined with matches, journalctl (252) skips
+        # entries that follow the cursor. The order is journald's sequence
+        # number, which the cursor holds.
+        after_seq = seqnum(after) if after else None
         for k, v in match.items():
             values = v if isinstance(v, (list, tuple)) else [v]
             args += [f"{k}={x}" for x in values]
@@ -56,6 +64,9 @@ class Journal:
         for line in out.stdout.splitlines():
             if line.strip():
                 e = json.loads(line)
+                seq = seqnum(e["__CURSOR"])
+                if after_seq and seq[0] == after_seq[0] and seq[1] <= after_seq[1]:
+                    continue
                 # Fields that hold binary data come as byte arrays.
                 result.append({k: bytes(v).decode(errors="replace") if isinstance(v, list) else v
                                for k, v in e.items()})

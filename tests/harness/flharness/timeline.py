@@ -65,7 +65,11 @@ def kernel_usec(identity, offset_usec):
 
 
 def first_payload(attrs, key):
-    p = (attrs.get(key) or {}).get("payloads") or []
+    """The first value of a Payloads field: the HTTP API writes it either as
+    {"payloads": [...]} or, with the JSON shorthand, as the list itself."""
+    p = attrs.get(key) or []
+    if isinstance(p, dict):
+        p = p.get("payloads") or []
     return decode_payload(p[0]) if p else None
 
 
@@ -76,7 +80,8 @@ class Timeline:
         self.workflow_id = workflow_id
         self.decision = stack.wait_decisions("started", FAULTLINE_WORKFLOW_ID=workflow_id)[0]
         key = self.decision.get("FAULTLINE_IDEMPOTENCY_KEY")
-        firings = stack.wait_firings(FAULTLINE_IDEMPOTENCY_KEY=key) if key else []
+        # The firing precedes the decision: no need to wait for it.
+        firings = stack.firings(FAULTLINE_IDEMPOTENCY_KEY=key) if key else []
         self.firing = firings[0] if firings else None
         described = stack.wait_closed(workflow_id)
         info = described["workflowExecutionInfo"]
