@@ -73,6 +73,21 @@ def first_payload(attrs, key):
     return decode_payload(p[0]) if p else None
 
 
+def history_facts(stack, workflow_id):
+    """(identities in the workflow's history in order of appearance, the
+    completed workflow's result or None)."""
+    identities, result = [], None
+    for e in stack.history(workflow_id):
+        for name, attrs in e.items():
+            if not name.endswith("EventAttributes") or not isinstance(attrs, dict):
+                continue
+            if attrs.get("identity") and attrs["identity"] not in identities:
+                identities.append(attrs["identity"])
+            if name == "workflowExecutionCompletedEventAttributes":
+                result = first_payload(attrs, "result")
+    return identities, result
+
+
 class Timeline:
     """The points of one workflow's story (None where unknown)."""
 
@@ -101,16 +116,7 @@ class Timeline:
         self.count = int(f.get("FAULTLINE_COUNT", 0)) if f else 0
         self.source = f.get("FAULTLINE_SOURCE")
         self.key = f.get("FAULTLINE_KEY")
-        self.result = None
-        self.identities = []
-        for e in stack.history(workflow_id):
-            for name, attrs in e.items():
-                if not name.endswith("EventAttributes") or not isinstance(attrs, dict):
-                    continue
-                if attrs.get("identity") and attrs["identity"] not in self.identities:
-                    self.identities.append(attrs["identity"])
-                if name == "workflowExecutionCompletedEventAttributes":
-                    self.result = first_payload(attrs, "result")
+        self.identities, self.result = history_facts(stack, workflow_id)
         # The workers' identities are faultline-worker@NODE:PID; the client
         # that started the workflow (the coordinator) is listed too.
         self.worker_identities = [i for i in self.identities if i.startswith("faultline-worker@")]
