@@ -9,6 +9,7 @@
     python3 -m flharness temporal describe --dir DIR WORKFLOW_ID
     python3 -m flharness temporal run [--dir DIR] -- COMMAND [ARGS...]
     python3 -m flharness demo --build BUILD       # scripts/demo.sh, inside journal-ns.sh
+    python3 -m flharness bench-e2e --build BUILD  # scripts/bench.d/e2e.sh, same
 
 start and run also take --dynamic-config KEY=VALUE (repeatable), e.g.
 frontend.namespaceRPS.visibility=10000 to lift the dev server's limit of about
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import demo
+from . import bench, demo
 from .temporal import TemporalError, TemporalMissing, TemporalServer
 
 EXIT_MISSING = 77
@@ -183,6 +184,7 @@ def _parser():
     sp.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     sp.set_defaults(fn=_cmd_run)
     demo.add_parser(comp)
+    bench.add_parser(comp)
     return p
 
 
@@ -190,7 +192,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     if getattr(args, "command", None) and args.command[0] == "--":
         args.command = args.command[1:]
-    if args.component == "demo":
+    if args.component in ("demo", "bench-e2e"):
         demo.install_signal_handlers()
     try:
         return args.fn(args)

@@ -1,0 +1,221 @@
+# SPDX-License-Identifier: Apache-2.0
+"""scripts/bench.d/e2e.sh's body: real disk faults through the whole loop,
+kernel -> agent -> signed trigger -> coordinator -> Temporal -> worker.
+
+    python3 -m flharness bench-e2e --build build [--faults 100] [--gap-ms 250]
+
+Must run inside a private journald (tests/harness/journal-ns.sh). Same stack
+as the demo and the end-to-end tests (Temporal dev server, coordinator,
+workers node-a and node-b, agent as node-a), with a bench-only configuration
+so that every fault is its own remediation:
+
+- rules.d holds only BENCH_RULE: every failed read of the bench's loop device
+  fires at once (count 1, key "{disk}:{sector}", no cooldown);
+- workflows.d adds BENCH_WORKFLOW: RunRunbook disk-io-error.sh on the node's
+  queue, with limits no bench reaches (concurrency 100, 500 per hour per node)
+  so the coordinator still does its constraint work (fresh visibility
+  listing) before every start, as in production.
+
+Faults are injected one at a time, `--gap-ms` apart (one EIO read of a new
+sector each). Every instant is read from the component that lived it, all on
+CLOCK_REALTIME of this machine:
+
+  fault      the kernel's timestamp of the failing I/O (bpf_ktime_get_ns in the
+             block_rq_error tracepoint, CLOCK_MONOTONIC); the agent converts it
+             (FAULTLINE_OBSERVED_AT) and so does this bench, from the monotonic
+             value in FAULTLINE_EVENT_IDENTITY and an offset measured here
+             (both must agree, and lie between the read's start and its end)
+  detected   FAULTLINE_OBSERVED_AT + FAULTLINE_LATENCY_USEC of the firing entry
+  received   the coordinator's access entry for the trigger, minus its
+             FAULTLINE_DURATION_USEC (sequential faults: the first POST
+             /v1/triggers entry after the decision entry)
+  started    Temporal's StartTime, completed: its CloseTime
+  answered   the coordinator's decision entry (after Temporal's answer)
+
+Percentiles are nearest-rank. Prints `BENCH <name> <value> <unit>` lines on
+stdout, everything else on stderr.
+"""
+
+import math
+import os
+import statistics
+import sys
+import shutil
+import tempfile
+import time
+
+from .journal import seqnum
+from .stack import Node, Stack
+from .timeline import kernel_usec, realtime_offset_usec, rfc3339_usec
+
+ACCESS = "12cfd651f16e4421a70ca8bfca6c9037"
+
+BENCH_RULE = """\
+# Bench only (scripts/bench.d/e2e.sh): every failed read of {disk} is a fault
+# of its own, so each one fires and asks for its own remediation.
+rule "bench-disk-io-error" {{
+  description = "bench: one trigger per failed I/O on {disk}"
+  source      = "bpf"
+  match {{
+    kind = "block_rq_error"
+    field "disk" {{ equals = "{disk}" }}
+  }}
+  threshold {{ key = "{{disk}}:{{sector}}" }}
+  workflow = "bench-disk-io-error"
+  params = {{
+    disk   = "{{disk}}"
+    sector = "{{sector}}"
+    reason = "bench fault at sector {{sector}}"
+  }}
+}}
+"""
+
+BENCH_WORKFLOW = """\
+# Bench only (scripts/bench.d/e2e.sh): limits no bench reaches, so that every
+# fault starts its own run while the coordinator still checks constraints.
+workflow_type     = "RunRunbook"
+task_queue_target = "node"
+execution_timeout = "5m"
+input_fields      = ["node", "node_type", "datacenter", "workflow", "rule", "idempotency_key", "params", "event", "observed_at"]
+params = {
+  runbook = "disk-io-error.sh"
+}
+constraint {
+  kind   = "concurrency"
+  value  = 100
+  period = "15m"
+  scope  = "node"
+}
+constraint {
+  kind   = "maxExecution"
+  value  = 500
+  period = "1h"
+  scope  = "node"
+}
+"""
+
+
+def percentile(values, p):
+    """Nearest-rank percentile of a non-empty list."""
+    v = sorted(values)
+    return v[max(0, math.ceil(p / 100.0 * len(v)) - 1)]
+
+
+def _err(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def measure(stack, disk, sectors, gap_ms):
+    """One fault per sector; returns a dict of instants per fault."""
+    offset = realtime_offset_usec()
+    faults = len(sectors)
+    reads = []
+    for sector in sectors:
+        t0, t1 = disk.fail([sector])
+        reads.append((sector, t0, t1))
+        time.sleep(gap_ms / 1000.0)
+    firings = stack.wait_firings(faults, timeout=60, FAULTLINE_RULE="bench-disk-io-error")
+    by_sector = {int(f["FAULTLINE_EVENT_SECTOR"]): f for f in firings}
+    decisions = stack.wait_decisions("started", count=faults, timeout=60,
+                                     FAULTLINE_WORKFLOW="bench-disk-io-error")
+    by_key = {d["FAULTLINE_IDEMPOTENCY_KEY"]: d for d in decisions}
+    access = stack.journal.entries(after=stack.start_cursor,
+                                   SYSLOG_IDENTIFIER="faultline-coordinator", MESSAGE_ID=ACCESS,
+                                   FAULTLINE_HTTP_PATH="/v1/triggers")
+    samples = []
+    for sector, t0, t1 in reads:
+        f = by_sector.get(sector)
+        if f is None:
+            raise RuntimeError(f"no firing for the fault at sector {sector}")
+        fault = rfc3339_usec(f["FAULTLINE_OBSERVED_AT"])
+        own = kernel_usec(f["FAULTLINE_EVENT_IDENTITY"], offset)
+        if not (t0 <= fault <= t1) or abs(own - fault) > 1000:
+            raise RuntimeError(f"sector {sector}: fault time {fault} (ours {own}) outside the "
+                               f"read [{t0}, {t1}]")
+        d = by_key.get(f["FAULTLINE_IDEMPOTENCY_KEY"])
+        if d is None:
+            raise RuntimeError(f"no started decision for the fault at sector {sector}")
+        info = stack.wait_closed(d["FAULTLINE_WORKFLOW_ID"])["workflowExecutionInfo"]
+        seq = seqnum(d["__CURSOR"])[1]
+        acc = next((a for a in access if seqnum(a["__CURSOR"])[1] > seq), None)
+        s = {
+            "fault": fault,
+            "detected": fault + int(f.get("FAULTLINE_LATENCY_USEC", 0)),
+            "received": (int(acc["__REALTIME_TIMESTAMP"]) - int(acc["FAULTLINE_DURATION_USEC"])
+                         if acc else None),
+            "started": rfc3339_usec(info["startTime"]),
+            "answered": int(d["__REALTIME_TIMESTAMP"]),
+            "completed": rfc3339_usec(info["closeTime"]),
+            "status": info.get("status"),
+        }
+        samples.append(s)
+    return samples
+
+
+def report(samples):
+    def ms(a, b):
+        return [(s[b] - s[a]) / 1000.0 for s in samples if s[a] is not None and s[b] is not None]
+
+    figures = [
+        ("fault_to_started_p50_ms", percentile(ms("fault", "started"), 50)),
+        ("fault_to_started_p99_ms", percentile(ms("fault", "started"), 99)),
+        ("fault_to_completed_p99_ms", percentile(ms("fault", "completed"), 99)),
+        ("fault_to_completed_p50_ms", percentile(ms("fault", "completed"), 50)),
+        ("fault_to_started_max_ms", max(ms("fault", "started"))),
+    ]
+    stages = [("fault", "detected"), ("detected", "received"), ("received", "started"),
+              ("started", "answered"), ("started", "completed")]
+    for a, b in stages:
+        v = ms(a, b)
+        if v:
+            figures.append((f"{a}_to_{b}_p50_ms", percentile(v, 50)))
+            figures.append((f"{a}_to_{b}_p99_ms", percentile(v, 99)))
+    contract = ("fault_to_started_p50_ms", "fault_to_started_p99_ms", "fault_to_completed_p99_ms")
+    for name, value in figures:
+        print(f"BENCH {'' if name in contract else 'e2e_'}{name} {value:.2f} ms", flush=True)
+    print(f"BENCH e2e_faults {len(samples)} faults", flush=True)
+    _err("e2e: per stage (ms)     p50      p90      p99      max")
+    for a, b in [("fault", "detected"), ("detected", "received"), ("received", "started"),
+                 ("fault", "started"), ("started", "answered"), ("started", "completed"),
+                 ("fault", "completed")]:
+        v = ms(a, b)
+        if v:
+            _err(f"  {a + ' -> ' + b:<21} {percentile(v, 50):7.2f}  {percentile(v, 90):7.2f}  "
+                 f"{percentile(v, 99):7.2f}  {max(v):7.2f}  (mean {statistics.mean(v):.2f})")
+
+
+def run_bench(args):
+    if os.environ.get("FL_JOURNAL_NS") != "1":
+        _err("flharness bench-e2e: run me inside tests/harness/journal-ns.sh")
+        return 2
+    directory = tempfile.mkdtemp(prefix="fl-bench-e2e.")
+    stack = Stack(directory, args.build, [Node("node-a", agent=True), Node("node-b")],
+                  rules_dir=os.path.join(directory, "no-rules"),
+                  workflow_files={"bench-disk-io-error.hcl": BENCH_WORKFLOW},
+                  log=lambda m: _err("e2e: " + m))
+    os.makedirs(os.path.join(directory, "no-rules"))
+    try:
+        disk = stack.disk("bench")
+        stack.rule_files = {"bench.hcl": BENCH_RULE.format(disk=disk.name)}
+        stack.start()
+        # Warm up once (first connections, first workflow task): not counted.
+        measure(stack, disk, [10], args.gap_ms)
+        stack.start_cursor = stack.journal.mark()
+        samples = measure(stack, disk, list(range(100, 100 + args.faults)), args.gap_ms)
+        report(samples)
+        return 0
+    finally:
+        stack.stop()
+        if args.keep:
+            _err(f"e2e: kept {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def add_parser(sub):
+    p = sub.add_parser("bench-e2e", help="scripts/bench.d/e2e.sh: real faults, latencies")
+    p.add_argument("--build", default=os.path.join(os.getcwd(), "build"))
+    p.add_argument("--faults", type=int, default=100)
+    p.add_argument("--gap-ms", type=float, default=250.0)
+    p.add_argument("--keep", action="store_true", help="keep the directory (logs)")
+    p.set_defaults(fn=run_bench)
