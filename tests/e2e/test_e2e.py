@@ -107,6 +107,8 @@ class Base(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         try:
+            if os.environ.get("FL_E2E_KEEP"):
+                cls.stack.save_journal()
             cls.stack.stop()
         finally:
             if os.environ.get("FL_E2E_KEEP"):
@@ -260,7 +262,7 @@ class ConstraintRejected(Base):
         d = self.decision_for(key, "rejected")
         path = os.path.join(st.workflows_dir, "disk-io-error.hcl")
         self.assertEqual(d["FAULTLINE_DECISION"], "rejected")
-        self.assertEqual(d["FAULTLINE_CONSTRAINT"], f"maxExecution 1/1h per node ({path}:15)")
+        self.assertEqual(d["FAULTLINE_CONSTRAINT"], f"maxExecution 1/1h per node ({path}:14)")
         self.assertEqual(d["FAULTLINE_REASON"], "1 started in the last 1h per node, limit 1")
         self.assertEqual(d["FAULTLINE_NODE"], "node-a")
         answer = self.wait_agent_answer(key, "rejected")

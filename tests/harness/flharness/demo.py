@@ -16,11 +16,8 @@ of the journal stay in DIR.
 """
 
 import argparse
-import glob
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,17 +55,6 @@ def _ports(free):
         else None
     coordinator = coord if not port_open(LOOPBACK, coord) else None
     return temporal, coordinator
-
-
-def _keep_journal(stack):
-    """Copies the private journal (gone with its namespace) into the directory."""
-    stack.journal.sync()
-    dst = os.path.join(stack.dir, "journal")
-    for src in glob.glob("/run/log/journal/*"):
-        shutil.copytree(src, os.path.join(dst, os.path.basename(src)), dirs_exist_ok=True)
-    with open(os.path.join(stack.dir, "journal.txt"), "w") as f:
-        subprocess.run(["journalctl", "--no-pager", "-o", "short-precise",
-                        "--after-cursor=" + stack.start_cursor], stdout=f, check=False)
 
 
 def _result_line(tl):
@@ -146,8 +132,7 @@ def run_demo(args):
         _say()
         _say("stopping the agent, the workers, the coordinator, the loop device and Temporal")
         try:
-            if stack.start_cursor:
-                _keep_journal(stack)
+            stack.save_journal()
             stack.stop()
         except Exception as e:
             _say(f"  cleanup problem: {e}")

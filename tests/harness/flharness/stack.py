@@ -32,6 +32,7 @@ the loop devices; the caller removes the directory.
 """
 
 import errno
+import glob
 import http.client
 import json
 import mmap
@@ -380,6 +381,19 @@ class Stack:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def save_journal(self):
+        """Copies the private journal (gone with its namespace) into the
+        directory: DIR/journal/ (journalctl -D) and DIR/journal.txt."""
+        if not self.start_cursor:
+            return
+        self.journal.sync()
+        dst = os.path.join(self.dir, "journal")
+        for src in glob.glob("/run/log/journal/*"):
+            shutil.copytree(src, os.path.join(dst, os.path.basename(src)), dirs_exist_ok=True)
+        with open(os.path.join(self.dir, "journal.txt"), "w") as f:
+            subprocess.run(["journalctl", "--no-pager", "-o", "short-precise",
+                            "--after-cursor=" + self.start_cursor], stdout=f, check=False)
 
     # ---- faults ------------------------------------------------------------------
     def disk(self, name):
