@@ -174,6 +174,10 @@ def report(samples):
     for name, value in figures:
         print(f"BENCH {'' if name in contract else 'e2e_'}{name} {value:.2f} ms", flush=True)
     print(f"BENCH e2e_faults {len(samples)} faults", flush=True)
+    rs = ms("received", "started")
+    if len(rs) >= 40:
+        _err(f"e2e: received -> started, mean of the first 20 faults {statistics.mean(rs[:20]):.2f}"
+             f" ms, of the last 20 {statistics.mean(rs[-20:]):.2f} ms")
     _err("e2e: per stage (ms)     p50      p90      p99      max")
     for a, b in [("fault", "detected"), ("detected", "received"), ("received", "started"),
                  ("fault", "started"), ("started", "answered"), ("started", "completed"),
