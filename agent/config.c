@@ -248,6 +248,7 @@ static void init_retry(void *obj) {
 
         r->initial_usec = 1 * USEC_PER_SEC;
         r->max_usec = 300 * USEC_PER_SEC;
+        r->operator_usec = 300 * USEC_PER_SEC;
 }
 
 static int validate_retry(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
@@ -265,6 +266,8 @@ static const struct fl_hcl_attr_spec retry_attrs[] = {
                 3600 * USEC_PER_SEC),
         ATTR_DURATION("max", struct fl_agent_retry, max_usec, USEC_PER_SEC / 10,
                 24 * 3600 * USEC_PER_SEC),
+        ATTR_DURATION("operator", struct fl_agent_retry, operator_usec, USEC_PER_SEC / 10,
+                24 * 3600 * USEC_PER_SEC),
         {},
 };
 
@@ -275,10 +278,47 @@ static const struct fl_hcl_schema retry_schema = {
         .validate = validate_retry,
 };
 
+#define OUTBOX_MIN_BYTES 4096
+#define OUTBOX_MAX_BYTES (INT64_C(1) << 30) /* lib/outbox.c's FILE_MAX */
+
+static void init_outbox(void *obj) {
+        struct fl_agent_outbox *o = obj;
+
+        o->soft_limit_bytes = 16 << 20;
+        o->hard_limit_bytes = 64 << 20;
+}
+
+static int validate_outbox(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
+        const struct fl_hcl_body *body, void *obj) {
+        const struct fl_agent_outbox *o = obj;
+
+        if (o->hard_limit_bytes < o->soft_limit_bytes)
+                return fl_hcl_decoder_error(d, attr_pos(body, "hard_limit") ?: &block->pos,
+                        "\"hard_limit\" must not be less than \"soft_limit\"");
+        return 0;
+}
+
+static const struct fl_hcl_attr_spec outbox_attrs[] = {
+        FL_HCL_ATTR_INT("soft_limit", struct fl_agent_outbox, soft_limit_bytes, 0,
+                .min = OUTBOX_MIN_BYTES, .max = OUTBOX_MAX_BYTES),
+        FL_HCL_ATTR_INT("hard_limit", struct fl_agent_outbox, hard_limit_bytes, 0,
+                .min = OUTBOX_MIN_BYTES, .max = OUTBOX_MAX_BYTES),
+        {},
+};
+
+static const struct fl_hcl_schema outbox_schema = {
+        .attrs = outbox_attrs,
+        .size = sizeof(struct fl_agent_outbox),
+        .init = init_outbox,
+        .validate = validate_outbox,
+};
+
 static void init_coordinator(void *obj) {
         struct fl_agent_coordinator *c = obj;
 
         c->timeout_usec = 10 * USEC_PER_SEC;
+        c->max_in_flight = 8;
+        c->idle_release_usec = 300 * USEC_PER_SEC;
 }
 
 static int validate_coordinator(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
@@ -306,11 +346,16 @@ static const struct fl_hcl_attr_spec coordinator_attrs[] = {
         FL_HCL_ATTR_STRING("key_id", struct fl_agent_coordinator, key_id, FL_HCL_NONEMPTY),
         ATTR_DURATION("timeout", struct fl_agent_coordinator, timeout_usec, USEC_PER_SEC / 10,
                 600 * USEC_PER_SEC),
+        FL_HCL_ATTR_INT("max_in_flight", struct fl_agent_coordinator, max_in_flight, 0, .min = 1,
+                .max = 256),
+        ATTR_DURATION("idle_release", struct fl_agent_coordinator, idle_release_usec, 0,
+                24 * 3600 * USEC_PER_SEC),
         {},
 };
 
 static const struct fl_hcl_block_spec coordinator_blocks[] = {
         FL_HCL_BLOCK_ONE("retry", struct fl_agent_coordinator, retry, &retry_schema, 0),
+        FL_HCL_BLOCK_ONE("outbox", struct fl_agent_coordinator, outbox, &outbox_schema, 0),
         {},
 };
 

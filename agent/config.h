@@ -13,7 +13,10 @@
  *     signing_key_file = "/etc/faultline/keys/node-17.ed25519"
  *     key_id           = "node-17"
  *     timeout          = "10s"
- *     retry { initial = "1s"  max = "5m" }
+ *     retry { initial = "1s"  max = "5m"  operator = "5m" }
+ *     max_in_flight    = 8
+ *     idle_release     = "5m"
+ *     outbox { soft_limit = 16777216  hard_limit = 67108864 }
  *   }
  *   rules_dir    = "/etc/faultline/rules.d"
  *   state_dir    = "/var/lib/faultline"
@@ -41,8 +44,15 @@ struct fl_agent_node {
 };
 
 struct fl_agent_retry {
-        uint64_t initial_usec; /* first delay after a failed delivery; default 1 s */
-        uint64_t max_usec;     /* the delay doubles up to this; default 5 min */
+        uint64_t initial_usec;  /* first delay after a failed delivery; default 1 s */
+        uint64_t max_usec;      /* the delay doubles up to this; default 5 min */
+        uint64_t operator_usec; /* between attempts an operator must unblock; default 5 min */
+};
+
+/* The outbox in state_dir (lib/outbox.h). */
+struct fl_agent_outbox {
+        int64_t soft_limit_bytes; /* above: firings with a pending rule+key coalesce; 16 MiB */
+        int64_t hard_limit_bytes; /* above: other firings are refused; 64 MiB */
 };
 
 /* Where and how triggers are delivered (signed POST /v1/triggers over mTLS).
@@ -57,6 +67,9 @@ struct fl_agent_coordinator {
         char *key_id;           /* keyid of the signatures; default: the node's name */
         uint64_t timeout_usec;  /* per request; default 10 s */
         struct fl_agent_retry retry;
+        int64_t max_in_flight;      /* requests at once; default 8 */
+        uint64_t idle_release_usec; /* unload libcurl after this long idle; 0 never; 5 min */
+        struct fl_agent_outbox outbox;
 };
 
 /* Which sources run. A source that fails to start is logged and skipped

@@ -18,9 +18,8 @@ int fl_delivery_wrap(const struct fl_delivery_ops *ops, void *impl, struct fl_de
 }
 
 int fl_delivery_new(const struct fl_delivery_context *ctx, struct fl_delivery **ret) {
-        /* Signed delivery to ctx->config->coordinator does not exist yet:
-         * until it does, a configured coordinator changes nothing and
-         * triggers are kept in the journal. */
+        if (ctx->config->coordinator.configured)
+                return fl_delivery_coordinator_new(ctx, ret);
         return fl_delivery_journal_new(ctx, ret);
 }
 

@@ -72,6 +72,13 @@ int fl_delivery_new(const struct fl_delivery_context *ctx, struct fl_delivery **
 /* The journald-only delivery. */
 int fl_delivery_journal_new(const struct fl_delivery_context *ctx, struct fl_delivery **ret);
 
+/* Signed delivery to config->coordinator through the outbox in state_dir
+ * (delivery_coordinator.c). Returns 0; -EWOULDBLOCK when another process
+ * holds the outbox; the signing key's error (-ENOENT, -EBADMSG...); -ENOMEM.
+ * An unwritable state_dir is not an error: it is reported, and firings are
+ * kept in memory until the outbox can be opened. */
+int fl_delivery_coordinator_new(const struct fl_delivery_context *ctx, struct fl_delivery **ret);
+
 int fl_delivery_submit(struct fl_delivery *d, const struct fl_trigger *t);
 int fl_delivery_write_metrics(struct fl_delivery *d, FILE *f);
 const char *fl_delivery_name(const struct fl_delivery *d);

@@ -194,6 +194,242 @@ int fl_report_delivery_refused(struct fl_reporter *r, const struct fl_trigger *t
                 t->workflow, t->rule, strerror(-error));
 }
 
+/* "5m", "1.5s", "250ms" for messages. */
+static void format_delay(uint64_t usec, char *buf, size_t size) {
+        if (usec >= 60 * UINT64_C(1000000) && usec % (60 * UINT64_C(1000000)) == 0)
+                snprintf(buf, size, "%" PRIu64 "m", usec / (60 * UINT64_C(1000000)));
+        else if (usec >= UINT64_C(1000000))
+                snprintf(buf, size, "%.1fs", (double) usec / 1e6);
+        else
+                snprintf(buf, size, "%" PRIu64 "ms", usec / 1000);
+}
+
+static void add_delivery(struct fl_jentry *e, const struct fl_delivery_report *t) {
+        fl_jentry_add(e, "FAULTLINE_RULE", "%s", t->rule ? t->rule : "");
+        fl_jentry_add(e, "FAULTLINE_WORKFLOW", "%s", t->workflow ? t->workflow : "");
+        fl_jentry_add(e, "FAULTLINE_KEY", "%s", t->key ? t->key : "");
+        fl_jentry_add(e, "FAULTLINE_IDEMPOTENCY_KEY", "%s", t->idempotency_key);
+        if (t->attempt)
+                fl_jentry_add(e, "FAULTLINE_ATTEMPT", "%" PRIu32, t->attempt);
+        if (t->retry_in_usec != UINT64_MAX)
+                fl_jentry_add(e, "FAULTLINE_RETRY_IN_USEC", "%" PRIu64, t->retry_in_usec);
+}
+
+static int answer_priority(const struct fl_delivery_answer *a) {
+        switch (a->verdict) {
+        case FL_DELIVERY_DECIDED:
+                return a->decision == FL_ANSWER_STARTED    ? LOG_NOTICE
+                       : a->decision == FL_ANSWER_REJECTED ? LOG_WARNING
+                                                           : LOG_INFO;
+        case FL_DELIVERY_RETRY:
+                return LOG_NOTICE;
+        case FL_DELIVERY_UNAVAILABLE:
+                return LOG_WARNING;
+        default:
+                return LOG_ERR;
+        }
+}
+
+int fl_report_coordinator_answer(struct fl_reporter *r, const struct fl_delivery_report *t,
+        const struct fl_delivery_answer *a) {
+        int prio = answer_priority(a);
+        char summary[128], delay[32] = "";
+        struct fl_jentry e;
+
+        begin(r, &e, FL_MESSAGE_COORDINATOR_ANSWER, prio);
+        add_delivery(&e, t);
+        fl_jentry_add(&e, "FAULTLINE_HTTP_STATUS", "%d", a->http_status);
+        fl_jentry_add(&e, "FAULTLINE_DECISION", "%s",
+                a->decision != FL_ANSWER_NONE ? fl_answer_decision_to_string(a->decision)
+                                              : "error");
+        fl_jentry_add(&e, "FAULTLINE_VERDICT", "%s", fl_delivery_verdict_to_string(a->verdict));
+        if (a->workflow_id)
+                fl_jentry_add(&e, "FAULTLINE_WORKFLOW_ID", "%s", a->workflow_id);
+        if (a->run_id)
+                fl_jentry_add(&e, "FAULTLINE_RUN_ID", "%s", a->run_id);
+        if (a->task_queue)
+                fl_jentry_add(&e, "FAULTLINE_TASK_QUEUE", "%s", a->task_queue);
+        if (a->constraint)
+                fl_jentry_add(&e, "FAULTLINE_CONSTRAINT", "%s", a->constraint);
+        if (a->reason)
+                fl_jentry_add(&e, "FAULTLINE_REASON", "%s", a->reason);
+        if (a->error)
+                fl_jentry_add(&e, "FAULTLINE_ERROR", "%s", a->error);
+        if (a->message)
+                fl_jentry_add(&e, "FAULTLINE_ERROR_MESSAGE", "%s", a->message);
+        if (t->elapsed_usec)
+                fl_jentry_add(&e, "FAULTLINE_ELAPSED_USEC", "%" PRIu64, t->elapsed_usec);
+        if (t->retry_in_usec != UINT64_MAX)
+                format_delay(t->retry_in_usec, delay, sizeof(delay));
+
+        switch (a->verdict) {
+        case FL_DELIVERY_DECIDED:
+                if (a->decision == FL_ANSWER_REJECTED)
+                        return finish(r, &e, prio,
+                                "coordinator rejected the trigger for workflow %s (rule %s): "
+                                "constraint %s: %s",
+                                t->workflow, t->rule, a->constraint ? a->constraint : "?",
+                                a->reason ? a->reason : "no reason given");
+                return finish(r, &e, prio, "coordinator %s workflow %s for rule %s%s%s",
+                        a->decision == FL_ANSWER_STARTED     ? "started"
+                        : a->decision == FL_ANSWER_DUPLICATE ? "had already started"
+                                                             : "would start (dry run)",
+                        t->workflow, t->rule, a->workflow_id ? ": " : "",
+                        a->workflow_id ? a->workflow_id : "");
+        case FL_DELIVERY_RETRY:
+                return finish(r, &e, prio,
+                        "coordinator deferred the trigger for workflow %s (rule %s)%s%s; next "
+                        "attempt in %s",
+                        t->workflow, t->rule, a->reason ? ": " : "", a->reason ? a->reason : "",
+                        delay);
+        default:
+                fl_delivery_answer_summary(a, summary, sizeof(summary));
+                return finish(r, &e, prio,
+                        "coordinator refused the trigger for workflow %s (rule %s): %s%s%s; next "
+                        "attempt in %s",
+                        t->workflow, t->rule, summary, a->message ? ": " : "",
+                        a->message ? a->message : "", delay);
+        }
+}
+
+int fl_report_delivery_operator(struct fl_reporter *r, const struct fl_delivery_report *t,
+        int http_status, const char *problem, size_t waiting, uint64_t retry_in_usec) {
+        char delay[32];
+        struct fl_jentry e;
+
+        format_delay(retry_in_usec, delay, sizeof(delay));
+        begin(r, &e, FL_MESSAGE_DELIVERY_OPERATOR, LOG_ALERT);
+        if (t)
+                add_delivery(&e, t);
+        if (http_status)
+                fl_jentry_add(&e, "FAULTLINE_HTTP_STATUS", "%d", http_status);
+        fl_jentry_add(&e, "FAULTLINE_PROBLEM", "%s", problem);
+        fl_jentry_add(&e, "FAULTLINE_WAITING", "%zu", waiting);
+        fl_jentry_add(&e, "FAULTLINE_RETRY_IN_USEC", "%" PRIu64, retry_in_usec);
+        return finish(r, &e, LOG_ALERT,
+                "triggers cannot be delivered until an operator acts: %s; %zu trigger%s kept in "
+                "the outbox, tried again every %s",
+                problem, waiting, waiting == 1 ? "" : "s", delay);
+}
+
+int fl_report_coordinator_unreachable(struct fl_reporter *r, const char *url, const char *failure,
+        const char *error, size_t pending, uint64_t retry_in_usec) {
+        char delay[32];
+        struct fl_jentry e;
+
+        format_delay(retry_in_usec, delay, sizeof(delay));
+        begin(r, &e, FL_MESSAGE_COORDINATOR_UNREACHABLE, LOG_WARNING);
+        fl_jentry_add(&e, "FAULTLINE_COORDINATOR", "%s", url);
+        fl_jentry_add(&e, "FAULTLINE_FAILURE", "%s", failure);
+        if (error)
+                fl_jentry_add(&e, "FAULTLINE_ERROR_MESSAGE", "%s", error);
+        fl_jentry_add(&e, "FAULTLINE_PENDING", "%zu", pending);
+        fl_jentry_add(&e, "FAULTLINE_RETRY_IN_USEC", "%" PRIu64, retry_in_usec);
+        return finish(r, &e, LOG_WARNING,
+                "coordinator %s unavailable (%s%s%s); %zu trigger%s kept in the outbox, next "
+                "attempt in %s",
+                url, failure, error ? ": " : "", error ? error : "", pending,
+                pending == 1 ? "" : "s", delay);
+}
+
+int fl_report_coordinator_reachable(
+        struct fl_reporter *r, const char *url, uint64_t outage_usec, size_t pending) {
+        char outage[32];
+        struct fl_jentry e;
+
+        format_delay(outage_usec, outage, sizeof(outage));
+        begin(r, &e, FL_MESSAGE_COORDINATOR_REACHABLE, LOG_NOTICE);
+        fl_jentry_add(&e, "FAULTLINE_COORDINATOR", "%s", url);
+        fl_jentry_add(&e, "FAULTLINE_OUTAGE_USEC", "%" PRIu64, outage_usec);
+        fl_jentry_add(&e, "FAULTLINE_PENDING", "%zu", pending);
+        return finish(r, &e, LOG_NOTICE,
+                "coordinator %s answers again after %s; delivering %zu pending trigger%s", url,
+                outage, pending, pending == 1 ? "" : "s");
+}
+
+int fl_report_outbox_recovered(struct fl_reporter *r, const char *dir,
+        const struct fl_outbox_recovery *rec, size_t pending) {
+        struct fl_jentry e;
+
+        begin(r, &e, FL_MESSAGE_OUTBOX_RECOVERED, LOG_WARNING);
+        fl_jentry_add(&e, "FAULTLINE_OUTBOX", "%s/outbox.log", dir);
+        fl_jentry_add(&e, "FAULTLINE_TORN_TAIL_BYTES", "%" PRIu64, rec->torn_tail_bytes);
+        fl_jentry_add(&e, "FAULTLINE_CORRUPT_BYTES", "%" PRIu64, rec->corrupt_bytes);
+        fl_jentry_add(&e, "FAULTLINE_CORRUPT_REGIONS", "%u", rec->corrupt_regions);
+        fl_jentry_add(&e, "FAULTLINE_PENDING", "%zu", pending);
+        return finish(r, &e, LOG_WARNING,
+                "outbox %s/outbox.log repaired: skipped a torn last record of %" PRIu64
+                " bytes and %u damaged region%s (%" PRIu64
+                " bytes); %zu complete pending trigger%s will be delivered",
+                dir, rec->torn_tail_bytes, rec->corrupt_regions,
+                rec->corrupt_regions == 1 ? "" : "s", rec->corrupt_bytes, pending,
+                pending == 1 ? "" : "s");
+}
+
+int fl_report_outbox_error(struct fl_reporter *r, const char *dir, const char *operation, int error,
+        size_t memory_only) {
+        struct fl_jentry e;
+
+        begin(r, &e, FL_MESSAGE_OUTBOX_ERROR, LOG_ERR);
+        fl_jentry_add(&e, "FAULTLINE_OUTBOX", "%s/outbox.log", dir);
+        fl_jentry_add(&e, "FAULTLINE_OPERATION", "%s", operation);
+        fl_jentry_add(&e, "ERRNO", "%d", -error);
+        fl_jentry_add(&e, "FAULTLINE_MEMORY_ONLY", "%zu", memory_only);
+        return finish(r, &e, LOG_ERR,
+                "cannot %s the outbox %s/outbox.log: %s; triggers are kept in memory and still "
+                "delivered (%zu now), but a crash would lose them",
+                operation, dir, strerror(-error), memory_only);
+}
+
+int fl_report_outbox_writable(struct fl_reporter *r, const char *dir, size_t persisted) {
+        struct fl_jentry e;
+
+        begin(r, &e, FL_MESSAGE_OUTBOX_WRITABLE, LOG_NOTICE);
+        fl_jentry_add(&e, "FAULTLINE_OUTBOX", "%s/outbox.log", dir);
+        fl_jentry_add(&e, "FAULTLINE_PERSISTED", "%zu", persisted);
+        return finish(r, &e, LOG_NOTICE,
+                "the outbox %s/outbox.log is written again; %zu trigger%s kept in memory are now "
+                "on disk",
+                dir, persisted, persisted == 1 ? "" : "s");
+}
+
+int fl_report_outbox_limit(struct fl_reporter *r, const char *dir, bool over,
+        uint64_t pending_bytes, uint64_t soft_limit_bytes) {
+        int prio = over ? LOG_WARNING : LOG_NOTICE;
+        struct fl_jentry e;
+
+        begin(r, &e, FL_MESSAGE_OUTBOX_LIMIT, prio);
+        fl_jentry_add(&e, "FAULTLINE_OUTBOX", "%s/outbox.log", dir);
+        fl_jentry_add(&e, "FAULTLINE_OVER_LIMIT", "%d", over ? 1 : 0);
+        fl_jentry_add(&e, "FAULTLINE_PENDING_BYTES", "%" PRIu64, pending_bytes);
+        fl_jentry_add(&e, "FAULTLINE_SOFT_LIMIT_BYTES", "%" PRIu64, soft_limit_bytes);
+        if (over)
+                return finish(r, &e, prio,
+                        "outbox over its soft limit (%" PRIu64 " of %" PRIu64
+                        " bytes pending): a firing for a rule and key already pending is folded "
+                        "into that trigger",
+                        pending_bytes, soft_limit_bytes);
+        return finish(r, &e, prio,
+                "outbox back under its soft limit (%" PRIu64 " of %" PRIu64 " bytes pending)",
+                pending_bytes, soft_limit_bytes);
+}
+
+int fl_report_triggers_lost(
+        struct fl_reporter *r, const char *dir, size_t n, const char *ids, int error) {
+        struct fl_jentry e;
+
+        begin(r, &e, FL_MESSAGE_TRIGGERS_LOST, LOG_CRIT);
+        fl_jentry_add(&e, "FAULTLINE_OUTBOX", "%s/outbox.log", dir);
+        fl_jentry_add(&e, "FAULTLINE_LOST", "%zu", n);
+        fl_jentry_add(&e, "FAULTLINE_IDEMPOTENCY_KEYS", "%s", ids);
+        if (error)
+                fl_jentry_add(&e, "ERRNO", "%d", -error);
+        return finish(r, &e, LOG_CRIT,
+                "stopping with %zu undelivered trigger%s that the outbox could not hold (%s): "
+                "they are lost: %s",
+                n, n == 1 ? "" : "s", error ? strerror(-error) : "no outbox", ids);
+}
+
 int fl_report_rules_reloaded(struct fl_reporter *r, const char *dir, const char *why,
         size_t n_rules, size_t n_problems) {
         int prio = n_problems ? LOG_WARNING : LOG_INFO;

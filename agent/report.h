@@ -14,9 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "delivery_policy.h"
 #include "diag.h"
 #include "engine.h"
 #include "macro.h"
+#include "outbox.h"
 #include "trigger.h"
 
 #define FL_AGENT_IDENT "faultline-agent"
@@ -53,6 +55,51 @@ int fl_report_trigger_recorded(struct fl_reporter *r, const struct fl_trigger *t
 
 /* The delivery refused trigger `t` with `error` (-errno). */
 int fl_report_delivery_refused(struct fl_reporter *r, const struct fl_trigger *t, int error);
+
+/* A pending trigger as the delivery entries name it. */
+struct fl_delivery_report {
+        const char *rule;
+        const char *workflow;
+        const char *key;
+        const char *idempotency_key;
+        uint32_t attempt;       /* this attempt's number, from 1 (0: unknown) */
+        uint64_t retry_in_usec; /* when the next attempt is due; UINT64_MAX: none */
+        uint64_t elapsed_usec;  /* the request's duration */
+};
+
+/* The coordinator answered trigger `t` with `a` (decision or error). */
+int fl_report_coordinator_answer(struct fl_reporter *r, const struct fl_delivery_report *t,
+        const struct fl_delivery_answer *a);
+
+/* Delivery needs an operator: `problem` is what was answered (or which of
+ * our files is unusable), `waiting` how many triggers wait for the fix. */
+int fl_report_delivery_operator(struct fl_reporter *r, const struct fl_delivery_report *t,
+        int http_status, const char *problem, size_t waiting, uint64_t retry_in_usec);
+
+/* No useful answer from `url` any more (`failure`: "connect", "http 503"...,
+ * `error`: the details); `pending` triggers wait. */
+int fl_report_coordinator_unreachable(struct fl_reporter *r, const char *url, const char *failure,
+        const char *error, size_t pending, uint64_t retry_in_usec);
+/* Answers again after `outage_usec`. */
+int fl_report_coordinator_reachable(
+        struct fl_reporter *r, const char *url, uint64_t outage_usec, size_t pending);
+
+/* Opening the outbox in `dir` skipped what `rec` says. */
+int fl_report_outbox_recovered(struct fl_reporter *r, const char *dir,
+        const struct fl_outbox_recovery *rec, size_t pending);
+/* `operation` ("open", "append", "complete") failed with `error` (-errno);
+ * `memory_only` triggers are now kept in memory only. */
+int fl_report_outbox_error(struct fl_reporter *r, const char *dir, const char *operation, int error,
+        size_t memory_only);
+/* The outbox works again; `persisted` triggers went from memory to disk. */
+int fl_report_outbox_writable(struct fl_reporter *r, const char *dir, size_t persisted);
+/* The pending records went over (`over`) or back under the soft limit. */
+int fl_report_outbox_limit(struct fl_reporter *r, const char *dir, bool over,
+        uint64_t pending_bytes, uint64_t soft_limit_bytes);
+/* At stop, `n` triggers could only be kept in memory and are lost; `ids`
+ * names them (comma-separated, possibly cut). */
+int fl_report_triggers_lost(
+        struct fl_reporter *r, const char *dir, size_t n, const char *ids, int error);
 
 /* rules.d was read (`why`: "start", "inotify", "SIGHUP"); `n_problems`
  * problems were found (each reported by fl_report_rule_problem()). */

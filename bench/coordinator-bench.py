@@ -25,7 +25,7 @@ from coordinator_env import Environment  # noqa: E402
 
 build = os.path.abspath(sys.argv[1])
 seconds = sys.argv[2] if len(sys.argv) > 2 else "10"
-connections = os.environ.get("FL_BENCH_CONNECTIONS", "16")
+connections = os.environ.get("FL_BENCH_CONNECTIONS", "8")
 nodes = [f"bench-{i}" for i in range(1000)]
 
 with tempfile.TemporaryDirectory(prefix="flbench-coordinator.") as tmp:
@@ -53,6 +53,11 @@ with tempfile.TemporaryDirectory(prefix="flbench-coordinator.") as tmp:
         status |= subprocess.run([gen, *common, "--workflow", "bench-reject", "--node", "bench-1",
                                   "--connections", connections, "--expect", "409",
                                   "--name", "coordinator_rejected"]).returncode
+        # The same with four times the clients in flight: throughput is
+        # capped by one core, so latency grows with the queue.
+        status |= subprocess.run([gen, *common, "--workflow", "bench-reject", "--node", "bench-1",
+                                  "--connections", "32", "--expect", "409",
+                                  "--name", "coordinator_rejected_32conn"]).returncode
         status |= subprocess.run([gen, *common, "--workflow", "bench-start",
                                   *[a for n in nodes for a in ("--node", n)],
                                   "--connections", "8", "--expect", "202",

@@ -22,10 +22,12 @@
 
 #include "digest.h"
 #include "httpsig.h"
+#include "submission.h"
 #include "trigger.h"
 
 #include <errno.h>
 #include <event2/http.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,199 +37,50 @@
 #define HEADERS_ON_STACK 32
 #define HEADERS_MAX      1024 /* lines; the head is capped at 32 KiB anyway */
 
-struct trigger_ctx {
-        struct fl_manager *m;
-        struct fl_request *r;
-        struct fl_trigger_request t;
-        const struct fl_agent_key *key;
-        struct fl_workflow *workflow;
-};
-
-/* ---- answers -------------------------------------------------------------- */
-
-int fl_api_decision_answer(const struct fl_manager *m, const struct fl_decision_result *res,
-        json_t **ret_body, const char **ret_header_name, char *header_value, size_t header_size) {
-        enum fl_decision what = res->decision == FL_DECISION_DRY_RUN ? res->would : res->decision;
-        json_t *body;
-        int status;
-
-        *ret_header_name = NULL;
-        if (res->decision == FL_DECISION_FAILED) {
-                bool unavailable =
-                        res->error == -EAGAIN || res->error == -ECANCELED || res->error == -ENOBUFS;
-                *ret_body = json_pack("{s:s, s:s}", "error",
-                        unavailable ? "temporal_unavailable" : "temporal_error", "message",
-                        res->reason ? res->reason : "");
-                return 503;
-        }
-        body = json_pack("{s:s, s:s, s:s}", "decision", fl_decision_to_string(res->decision),
-                "workflow", res->workflow->name, "workflow_id", res->workflow_id);
-        if (!body)
-                return -ENOMEM;
-        if (res->decision == FL_DECISION_DRY_RUN)
-                json_object_set_new(body, "would", json_string(fl_decision_to_string(what)));
-        if (res->run_id)
-                json_object_set_new(body, "run_id", json_string(res->run_id));
-        if (what == FL_DECISION_STARTED)
-                json_object_set_new(body, "task_queue", json_string(res->task_queue));
-        if (what == FL_DECISION_REJECTED) {
-                if (res->constraint >= 0)
-                        json_object_set_new(body, "constraint",
-                                fl_workflow_constraint_json(
-                                        res->workflow, (size_t) res->constraint));
-                json_object_set_new(body, "count", json_integer((json_int_t) res->count));
-        }
-        if (what == FL_DECISION_DEFERRED) {
-                json_object_set_new(body, "pause", fl_pause_json(res->pause));
-                json_object_set_new(body, "retry_after",
-                        json_integer((json_int_t) (m->config->retry_after_usec / 1000000)));
-        }
-        if (res->reason)
-                json_object_set_new(body, "reason", json_string(res->reason));
-
-        switch (res->decision) {
-        case FL_DECISION_STARTED:
-                status = 202;
-                break;
-        case FL_DECISION_REJECTED:
-                status = 409;
-                break;
-        case FL_DECISION_DEFERRED:
-                status = 503;
-                *ret_header_name = "Retry-After";
-                snprintf(header_value, header_size, "%llu",
-                        (unsigned long long) (m->config->retry_after_usec / 1000000));
-                break;
-        default: /* duplicate, dry_run */
-                status = 200;
-                break;
-        }
-        *ret_body = body;
-        return status;
-}
-
-static void refuse(struct trigger_ctx *c, int status, const char *error, const char *keyid,
-        const char *fmt, ...) _printf_(5, 6);
-static void refuse(struct trigger_ctx *c, int status, const char *error, const char *keyid,
-        const char *fmt, ...) {
+/* Logs and answers a refusal (the journal folds storms of them). */
+static void refuse(struct fl_manager *m, struct fl_request *r, const struct fl_trigger_request *t,
+        int status, const char *error, const char *keyid, const char *fmt, ...) _printf_(7, 8);
+static void refuse(struct fl_manager *m, struct fl_request *r, const struct fl_trigger_request *t,
+        int status, const char *error, const char *keyid, const char *fmt, ...) {
         char message[512];
         va_list ap;
 
         va_start(ap, fmt);
         (void) vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
-        fl_metrics_refusal(c->m->metrics, error);
-        fl_journal_refusal(c->m->journal, &(struct fl_journal_refusal){
-                                                  .status = status,
-                                                  .error = error,
-                                                  .message = message,
-                                                  .caller = c->r->identity,
-                                                  .keyid = keyid,
-                                                  .node = c->t.node,
-                                                  .workflow = c->t.workflow,
-                                                  .peer = c->r->peer,
-                                                  .path = c->r->path,
-                                          });
-        fl_request_reply_error(c->r, status, error, "%s", message);
+        fl_metrics_refusal(m->metrics, error);
+        fl_journal_refusal(m->journal, &(struct fl_journal_refusal){
+                                               .status = status,
+                                               .error = error,
+                                               .message = message,
+                                               .caller = r->identity,
+                                               .keyid = keyid,
+                                               .node = t ? t->node : NULL,
+                                               .workflow = t ? t->workflow : NULL,
+                                               .peer = r->peer,
+                                               .path = r->path,
+                                       });
+        fl_request_reply_error(r, status, error, "%s", message);
 }
 
-static void ctx_free(struct trigger_ctx *c) {
-        fl_trigger_request_done(&c->t);
-        fl_workflow_unref(c->workflow);
-        free(c);
-}
-
-/* ---- the workflow's input ------------------------------------------------- */
-
-static json_t *make_input(const struct trigger_ctx *c) {
-        const struct fl_workflow *w = c->workflow;
-        unsigned f = w->input_fields;
-        json_t *in = json_object(), *params;
-        const char *k;
-        json_t *v;
-
-        if (!in)
-                return NULL;
-        if (f & FL_INPUT_NODE)
-                json_object_set_new(in, "node", json_string(c->t.node));
-        if (f & FL_INPUT_NODE_TYPE)
-                json_object_set_new(in, "node_type", json_string(c->key->node_type));
-        if (f & FL_INPUT_DATACENTER)
-                json_object_set_new(in, "datacenter", json_string(c->key->datacenter));
-        if (f & FL_INPUT_WORKFLOW)
-                json_object_set_new(in, "workflow", json_string(w->name));
-        if (f & FL_INPUT_RULE)
-                json_object_set_new(in, "rule", json_string(c->t.rule));
-        if (f & FL_INPUT_IDEMPOTENCY_KEY)
-                json_object_set_new(in, "idempotency_key", json_string(c->t.idempotency_key));
-        if (f & FL_INPUT_PARAMS) {
-                /* The config's static params win over the trigger's. */
-                params = c->t.params ? json_copy(c->t.params) : json_object();
-                json_object_foreach (w->params, k, v)
-                        json_object_set(params, k, v);
-                json_object_set_new(in, "params", params);
-        }
-        if (f & FL_INPUT_EVENT)
-                json_object_set_new(
-                        in, "event", c->t.event ? json_incref(c->t.event) : json_object());
-        if ((f & FL_INPUT_OBSERVED_AT) && c->t.observed_at)
-                json_object_set_new(in, "observed_at", json_string(c->t.observed_at));
-        return in;
-}
-
-static int build(json_t **ret_input, json_t **ret_memo, void *userdata) {
-        const struct trigger_ctx *c = userdata;
-        json_t *input = make_input(c), *memo;
-
-        memo = json_pack("{s:O, s:s, s:s*}", "trigger", c->t.root, "keyid", c->key->keyid, "caller",
-                c->r->identity);
-        if (!input || !memo) {
-                json_decref(input);
-                json_decref(memo);
-                return -ENOMEM;
-        }
-        *ret_input = input;
-        *ret_memo = memo;
-        return 0;
-}
-
-static void on_decided(const struct fl_decision_result *res, void *userdata) {
-        struct trigger_ctx *c = userdata;
-        struct fl_manager *m = c->m;
+static void on_decided(
+        struct fl_submission *s, const struct fl_decision_result *res, void *userdata) {
+        struct fl_request *r = userdata;
         const char *header = NULL;
-        char label[512] = "", value[32];
+        char value[32];
         json_t *body = NULL;
         int status;
 
-        if (res->constraint >= 0)
-                fl_workflow_constraint_label(
-                        res->workflow, (size_t) res->constraint, label, sizeof(label));
-        m->decisions[res->decision]++;
-        fl_metrics_decision(
-                m->metrics, res->workflow->name, res->decision, label[0] ? label : NULL);
-        fl_journal_decision(m->journal, &(struct fl_journal_decision){
-                                                .result = res,
-                                                .node = c->t.node,
-                                                .node_type = c->key->node_type,
-                                                .datacenter = c->key->datacenter,
-                                                .rule = c->t.rule,
-                                                .idempotency_key = c->t.idempotency_key,
-                                                .constraint = label[0] ? label : NULL,
-                                                .caller = c->r->identity,
-                                                .keyid = c->key->keyid,
-                                                .source = "trigger",
-                                        });
-        status = fl_api_decision_answer(m, res, &body, &header, value, sizeof(value));
+        status = fl_api_decision_answer(s->m, res, &body, &header, value, sizeof(value));
         if (status < 0 || !body) {
                 json_decref(body);
-                fl_request_reply_error(c->r, 500, "internal", "out of memory");
-        } else {
-                if (res->decision == FL_DECISION_DRY_RUN && res->would == FL_DECISION_STARTED)
-                        json_object_set_new(body, "input", make_input(c));
-                c->r->log_detail = fl_decision_to_string(res->decision);
-                fl_request_reply_json(c->r, status, body, header, value);
+                fl_request_reply_error(r, 500, "internal", "out of memory");
+                return;
         }
-        ctx_free(c);
+        if (res->decision == FL_DECISION_DRY_RUN && res->would == FL_DECISION_STARTED)
+                json_object_set_new(body, "input", fl_submission_input(s));
+        r->log_detail = fl_decision_to_string(res->decision);
+        fl_request_reply_json(r, status, body, header, value);
 }
 
 /* ---- the signature --------------------------------------------------------- */
@@ -298,23 +151,17 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
         struct header_list headers = {.items = stack_headers, .allocated = HEADERS_ON_STACK};
         struct fl_httpsig_result sig = {};
         struct fl_httpsig_error sigerr = {};
-        struct trigger_ctx *c;
+        struct fl_trigger_request t = {};
+        const struct fl_agent_key *key;
+        struct fl_submission *sub;
         struct timespec now;
-        const char *why = NULL;
+        const char *why = NULL, *error;
         char *digest_value = NULL, err[256];
         const void *body;
         size_t size;
         int k;
 
-        c = calloc(1, sizeof(*c));
-        if (!c) {
-                fl_request_reply_error(r, 500, "internal", "out of memory");
-                return;
-        }
-        c->m = m;
-        c->r = r;
         body = fl_request_body(r, &size);
-
         fl_request_headers(r, collect_header, &headers);
         if (headers.overflow) {
                 /* Rare: count them and take them all. */
@@ -324,16 +171,13 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
                 headers.overflow = false;
                 if (!headers.items) {
                         fl_request_reply_error(r, 500, "internal", "out of memory");
-                        ctx_free(c);
                         return;
                 }
                 fl_request_headers(r, collect_header, &headers);
                 if (headers.overflow) {
-                        free(headers.items);
-                        refuse(c, 400, "bad_request", NULL, "more than %d header lines",
+                        refuse(m, r, NULL, 400, "bad_request", NULL, "more than %d header lines",
                                 HEADERS_MAX);
-                        ctx_free(c);
-                        return;
+                        goto out;
                 }
         }
 
@@ -356,12 +200,12 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
         };
         k = fl_httpsig_verify(&hr, &policy, &sig, &sigerr);
         if (k == -EACCES) {
-                refuse(c, 401, fl_httpsig_status_to_string(sigerr.status), NULL, "%s",
+                refuse(m, r, NULL, 401, fl_httpsig_status_to_string(sigerr.status), NULL, "%s",
                         sigerr.message);
                 goto out;
         }
         if (k < 0) {
-                refuse(c, 500, "internal", NULL, "cannot verify the signature: %s",
+                refuse(m, r, NULL, 500, "internal", NULL, "cannot verify the signature: %s",
                         sigerr.message[0] ? sigerr.message : strerror(-k));
                 goto out;
         }
@@ -370,11 +214,11 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
         k = digest_value ? fl_digest_verify(digest_value, strlen(digest_value), body, size, &why)
                          : -EBADMSG;
         if (k == -ENOMEM) {
-                refuse(c, 500, "internal", sig.keyid, "out of memory");
+                refuse(m, r, NULL, 500, "internal", sig.keyid, "out of memory");
                 goto out;
         }
         if (k < 0) {
-                refuse(c, 401, digest_error(k), sig.keyid, "Content-Digest: %s",
+                refuse(m, r, NULL, 401, digest_error(k), sig.keyid, "Content-Digest: %s",
                         why ? why : "missing");
                 goto out;
         }
@@ -385,74 +229,49 @@ void fl_api_triggers(struct fl_request *r, void *userdata) {
                 (uint64_t) (sig.created + (int64_t) (cfg->clock_skew_usec / 1000000) + 1) * 1000000,
                 (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000);
         if (k == -EEXIST) {
-                refuse(c, 401, "replayed", sig.keyid,
+                refuse(m, r, NULL, 401, "replayed", sig.keyid,
                         "nonce \"%s\" of key \"%s\" was already used: a replayed request",
                         sig.nonce, sig.keyid);
                 goto out;
         }
         if (k == -ENOSPC) {
-                refuse(c, 429, "overloaded", sig.keyid,
+                refuse(m, r, NULL, 429, "overloaded", sig.keyid,
                         "the replay cache is full (nonce_cache_size %lld): retry later",
                         (long long) cfg->nonce_cache_size);
                 goto out;
         }
         if (k < 0) {
-                refuse(c, 500, "internal", sig.keyid, "replay cache: %s", strerror(-k));
+                refuse(m, r, NULL, 500, "internal", sig.keyid, "replay cache: %s", strerror(-k));
                 goto out;
         }
-        c->key = fl_coordinator_config_key(cfg, sig.keyid);
+        key = fl_coordinator_config_key(cfg, sig.keyid);
 
-        k = fl_trigger_decode(body, size, &c->t, err, sizeof(err));
+        k = fl_trigger_decode(body, size, &t, err, sizeof(err));
         if (k < 0) {
-                refuse(c, k == -ENOMEM ? 500 : 400, k == -ENOMEM ? "internal" : "bad_request",
-                        sig.keyid, "%s", k == -ENOMEM ? "out of memory" : err);
+                refuse(m, r, NULL, k == -ENOMEM ? 500 : 400,
+                        k == -ENOMEM ? "internal" : "bad_request", sig.keyid, "%s",
+                        k == -ENOMEM ? "out of memory" : err);
                 goto out;
         }
-        if (!fl_agent_key_allows_node(c->key, c->t.node)) {
-                refuse(c, 403, "node_not_allowed", sig.keyid,
-                        "key \"%s\" may not ask for node \"%s\"", sig.keyid, c->t.node);
+        if (!fl_agent_key_allows_node(key, t.node)) {
+                refuse(m, r, &t, 403, "node_not_allowed", sig.keyid,
+                        "key \"%s\" may not ask for node \"%s\"", sig.keyid, t.node);
                 goto out;
         }
-        c->workflow = fl_workflow_ref(fl_workflow_set_get(m->workflows, c->t.workflow));
-        if (!c->workflow) {
-                refuse(c, 404, "unknown_workflow", sig.keyid, "no workflow config \"%s\"",
-                        c->t.workflow);
+        sub = fl_submission_new(m, &t, key, true, r->identity, "trigger", on_decided, r);
+        if (!sub) {
+                refuse(m, r, &t, 500, "internal", sig.keyid, "out of memory");
                 goto out;
         }
-        if (!fl_workflow_allows_node_type(c->workflow, c->key->node_type)) {
-                refuse(c, 403, "workflow_not_allowed", sig.keyid,
-                        "workflow \"%s\" does not run for node type \"%s\"", c->workflow->name,
-                        c->key->node_type);
-                goto out;
+        k = fl_submission_start(sub, &error, err, sizeof(err));
+        if (k != 0) {
+                refuse(m, r, &sub->t, k, error, sig.keyid, "%s", err);
+                fl_submission_free(sub);
         }
-
-        k = fl_decider_submit(
-                m->decider, &(struct fl_decision_request){
-                                    .workflow = c->workflow,
-                                    .target = {c->t.node, c->key->node_type, c->key->datacenter},
-                                    .rule = c->t.rule,
-                                    .idempotency_key = c->t.idempotency_key,
-                                    .dry_run = c->t.dry_run,
-                                    .build = build,
-                                    .done = on_decided,
-                                    .userdata = c,
-                            });
-        if (k == 0) {
-                c = NULL; /* on_decided owns it (and may have run already) */
-                goto out;
-        }
-        if (k == -EBUSY)
-                refuse(c, 429, "overloaded", sig.keyid, "too many decisions pending: retry later");
-        else if (k == -ESHUTDOWN)
-                refuse(c, 503, "shutting_down", sig.keyid, "the coordinator is stopping");
-        else
-                refuse(c, 500, "internal", sig.keyid, "cannot queue the decision: %s",
-                        strerror(-k));
 out:
         if (headers.items != stack_headers)
                 free(headers.items);
         free(digest_value);
         fl_httpsig_result_done(&sig);
-        if (c)
-                ctx_free(c);
+        fl_trigger_request_done(&t);
 }

@@ -396,6 +396,109 @@ static const struct fl_hcl_schema server_config_schema = {
         .init = server_config_init,
 };
 
+static int am_route_validate(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
+        const struct fl_hcl_body *body, void *obj) {
+        struct fl_alertmanager_route *rt = obj;
+        char q[FL_HCL_QUOTE_SIZE];
+
+        if (block->n_labels != 1)
+                return 0; /* reported already */
+        if (!fl_rule_name_valid(rt->alertname))
+                return fl_hcl_decoder_error(d, &block->labels[0].pos,
+                        "invalid alertname %s: use letters, digits, '.', '_', ':' or '-'",
+                        fl_hcl_quote(block->labels[0].text, block->labels[0].len, q));
+        return 0;
+}
+
+static int parse_rule_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
+        const struct fl_hcl_attr_spec *spec, void *field) {
+        char q[FL_HCL_QUOTE_SIZE];
+
+        if (v->type != FL_HCL_STRING)
+                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
+                        spec->name, fl_cfg_type_phrase(v));
+        if (memchr(v->string.ptr, '\0', v->string.len) || !fl_rule_name_valid(v->string.ptr))
+                return fl_hcl_decoder_error(d, &v->pos,
+                        "invalid \"%s\" %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
+                        "starting with a letter or digit",
+                        spec->name, fl_hcl_quote(v->string.ptr, v->string.len, q),
+                        FL_RULE_NAME_MAX);
+        free(*(char **) field);
+        *(char **) field = strdup(v->string.ptr);
+        return *(char **) field ? 0 : -ENOMEM;
+}
+
+static void am_route_init(void *obj) {
+        struct fl_alertmanager_route *rt = obj;
+
+        rt->rule = strdup("alertmanager");
+}
+
+static const struct fl_hcl_attr_spec am_route_attrs[] = {
+        FL_HCL_ATTR_CUSTOM("workflow", struct fl_alertmanager_route, workflow, fl_cfg_parse_name,
+                fl_cfg_free_string, FL_HCL_REQUIRED),
+        FL_HCL_ATTR_CUSTOM(
+                "rule", struct fl_alertmanager_route, rule, parse_rule_name, fl_cfg_free_string, 0),
+        FL_HCL_ATTR_STRING_LIST("params", struct fl_alertmanager_route, params, n_params, 0),
+        {},
+};
+
+static const struct fl_hcl_schema am_route_schema = {
+        .attrs = am_route_attrs,
+        .size = sizeof(struct fl_alertmanager_route),
+        .init = am_route_init,
+        .validate = am_route_validate,
+};
+
+static void alertmanager_init(void *obj) {
+        struct fl_alertmanager_config *a = obj;
+
+        a->node_label = strdup("node");
+        a->strip_port = true;
+}
+
+static int alertmanager_validate(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
+        const struct fl_hcl_body *body, void *obj) {
+        struct fl_alertmanager_config *a = obj;
+        const struct fl_hcl_attribute *attr = fl_hcl_body_attribute(body, "callers");
+        char q[FL_HCL_QUOTE_SIZE];
+        int r = 0;
+
+        a->configured = true;
+        for (size_t i = 0; i < a->n_callers; i++) {
+                const char *why = NULL;
+                if (fl_spiffe_id_check(a->callers[i], strlen(a->callers[i]), &why) < 0)
+                        r = fl_hcl_decoder_error(d, &attr->value.tuple.items[i].pos,
+                                "%s is not a valid SPIFFE ID: %s",
+                                fl_hcl_quote(a->callers[i], strlen(a->callers[i]), q), why);
+        }
+        return r;
+}
+
+static const struct fl_hcl_attr_spec alertmanager_attrs[] = {
+        FL_HCL_ATTR_STRING_LIST("callers", struct fl_alertmanager_config, callers, n_callers,
+                FL_HCL_REQUIRED | FL_HCL_NONEMPTY),
+        FL_HCL_ATTR_STRING(
+                "node_label", struct fl_alertmanager_config, node_label, FL_HCL_NONEMPTY),
+        FL_HCL_ATTR_BOOL("strip_port", struct fl_alertmanager_config, strip_port, 0),
+        {},
+};
+
+static const struct fl_hcl_block_spec alertmanager_blocks[] = {
+        FL_HCL_BLOCK_REPEATED("route", struct fl_alertmanager_config, routes, n_routes,
+                &am_route_schema, FL_HCL_UNIQUE_LABELS, .labels = {"alertname"},
+                .label_offsets = {offsetof(struct fl_alertmanager_route, alertname)}),
+        {},
+};
+
+static const struct fl_hcl_schema alertmanager_schema = {
+        .attrs = alertmanager_attrs,
+        .blocks = alertmanager_blocks,
+        .size = sizeof(struct fl_alertmanager_config),
+        .init = alertmanager_init,
+        .validate = alertmanager_validate,
+};
+
 /* ---- top level ----------------------------------------------------------- */
 
 /* The decoded file: the config minus what loading adds (path, keys). */
@@ -419,6 +522,7 @@ struct config_hcl {
         bool access_log;
         int log_level;
         struct fl_server_config server_config;
+        struct fl_alertmanager_config alertmanager;
 };
 
 static const struct fl_hcl_enum log_levels[] = {
@@ -493,6 +597,7 @@ static const struct fl_hcl_block_spec config_blocks[] = {
                 .label_offsets = {offsetof(struct fl_agent_key, keyid)}),
         FL_HCL_BLOCK_ONE(
                 "server_config", struct config_hcl, server_config, &server_config_schema, 0),
+        FL_HCL_BLOCK_ONE("alertmanager", struct config_hcl, alertmanager, &alertmanager_schema, 0),
         {},
 };
 
@@ -521,6 +626,7 @@ struct fl_coordinator_config *fl_coordinator_config_free(struct fl_coordinator_c
                 .agent_keys = c->agent_keys,
                 .n_agent_keys = c->n_agent_keys,
                 .server_config = c->server_config,
+                .alertmanager = c->alertmanager,
         };
         memcpy(h.listen.items, c->listen, sizeof(c->listen));
         h.listen.n_items = c->n_listen;
@@ -634,6 +740,7 @@ int fl_coordinator_config_load(
         c->access_log = h.access_log;
         c->log_level = h.log_level;
         c->server_config = h.server_config;
+        c->alertmanager = h.alertmanager;
         if (!c->path)
                 return -ENOMEM;
         if (c->n_listen == 0) {
@@ -665,6 +772,14 @@ const struct fl_agent_key *fl_coordinator_config_key(
         const struct fl_coordinator_config *c, const char *keyid) {
         for (size_t i = 0; keyid && i < c->n_agent_keys; i++)
                 if (strcmp(c->agent_keys[i].keyid, keyid) == 0)
+                        return &c->agent_keys[i];
+        return NULL;
+}
+
+const struct fl_agent_key *fl_coordinator_config_node_binding(
+        const struct fl_coordinator_config *c, const char *node) {
+        for (size_t i = 0; i < c->n_agent_keys; i++)
+                if (fl_agent_key_allows_node(&c->agent_keys[i], node))
                         return &c->agent_keys[i];
         return NULL;
 }

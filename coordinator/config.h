@@ -107,6 +107,26 @@ struct fl_server_config {
         size_t n_route_rules;
 };
 
+/* POST /v1/alertmanager: alerts (Alertmanager webhook v4) mapped to
+ * workflows, one route per alertname. */
+struct fl_alertmanager_route {
+        char *alertname; /* the block's label */
+        char *workflow;
+        char *rule;    /* FaultlineRule of what it starts; default "alertmanager" */
+        char **params; /* labels copied into the trigger's params */
+        size_t n_params;
+};
+
+struct fl_alertmanager_config {
+        bool configured; /* the block is present */
+        char **callers;  /* SPIFFE IDs that may post alerts (on top of the ACL) */
+        size_t n_callers;
+        char *node_label; /* the label naming the node; default "node" */
+        bool strip_port;  /* "node-17:9100" -> "node-17"; default true */
+        struct fl_alertmanager_route *routes;
+        size_t n_routes;
+};
+
 struct fl_coordinator_config {
         char *path; /* the file it was read from */
 
@@ -134,6 +154,7 @@ struct fl_coordinator_config {
                         * are not written (decisions always are); default LOG_INFO */
 
         struct fl_server_config server_config;
+        struct fl_alertmanager_config alertmanager;
 };
 
 /* Reads and decodes `path`, resolves relative file names and loads the
@@ -149,6 +170,11 @@ FL_DEFINE_CLEANUP(struct fl_coordinator_config *, fl_coordinator_config_free);
 /* The agent key with this keyid, or NULL. */
 const struct fl_agent_key *fl_coordinator_config_key(
         const struct fl_coordinator_config *c, const char *keyid);
+
+/* The first agent key bound to `node` (its type and datacenter), or NULL:
+ * how alerts, which carry no signature, get a binding. */
+const struct fl_agent_key *fl_coordinator_config_node_binding(
+        const struct fl_coordinator_config *c, const char *node);
 
 /* True when the key may speak for `node`. */
 bool fl_agent_key_allows_node(const struct fl_agent_key *k, const char *node);

@@ -24,6 +24,7 @@ static const struct fl_route routes[] = {
         {"/v1/workflows", FL_METHOD_GET, "workflows", fl_api_workflows},
         {"/v1/executions", FL_METHOD_GET, "executions", fl_api_executions},
         {"/v1/pause", FL_METHOD_GET | FL_METHOD_POST | FL_METHOD_DELETE, "pause", fl_api_pause},
+        {"/v1/alertmanager", FL_METHOD_POST, "alertmanager", fl_api_alertmanager},
         {"/healthz", FL_METHOD_GET | FL_METHOD_HEAD, "healthz", fl_api_healthz},
         {"/metrics", FL_METHOD_GET, "metrics", fl_api_metrics},
         {},
@@ -124,6 +125,37 @@ static void on_sighup(evutil_socket_t fd, short what, void *userdata) {
         if (!m->stopping)
                 (void) load_workflows(m);
         update_status(m);
+}
+
+/* ---- Temporal at startup -------------------------------------------------- */
+
+/* A count over all five search attributes: Temporal refuses the query (400)
+ * when one is not registered, which would otherwise only show when the first
+ * workflow fails to start. Says so in the journal; never stops anything. */
+static void on_probe(const struct fl_temporal_reply *reply, int64_t count, void *userdata) {
+        struct fl_manager *m = userdata;
+
+        if (reply->error == 0)
+                return;
+        if (reply->error == -EINVAL)
+                fl_journal_message(m->journal, LOG_ERR, FL_MESSAGE_TEMPORAL_PROBLEM, NULL,
+                        "Temporal namespace %s lacks faultline's search attributes (register "
+                        "FaultlineNode, FaultlineNodeType, FaultlineDatacenter, FaultlineRule and "
+                        "FaultlineWorkflow as Keyword, see docs/temporal.md): %s",
+                        m->config->temporal.namespace, reply->message ? reply->message : "");
+        else
+                fl_journal_message(m->journal, LOG_WARNING, FL_MESSAGE_TEMPORAL_PROBLEM, NULL,
+                        "Temporal at %s is not usable yet (%s): triggers are answered 503 until "
+                        "it is",
+                        m->config->temporal.url,
+                        reply->message ? reply->message : strerror(-reply->error));
+}
+
+static void probe_temporal(struct fl_manager *m) {
+        (void) fl_temporal_count(m->temporal,
+                "FaultlineNode = '-' AND FaultlineNodeType = '-' AND FaultlineDatacenter = '-' "
+                "AND FaultlineRule = '-' AND FaultlineWorkflow = '-'",
+                FL_TEMPORAL_NO_RETRY, on_probe, m);
 }
 
 /* ---- stopping ------------------------------------------------------------- */
@@ -359,6 +391,7 @@ int fl_manager_run(const char *config_path, const char *workflows_dir) {
         fprintf(stderr, "faultline-coordinator: listening on %s\n", listening);
         sd_notify(0, "READY=1");
         update_status(&m);
+        probe_temporal(&m);
 
         r = event_base_dispatch(m.base);
         manager_free(&m);

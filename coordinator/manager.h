@@ -60,8 +60,4 @@ void fl_api_metrics(struct fl_request *r, void *userdata);
 void fl_api_workflows(struct fl_request *r, void *userdata);
 void fl_api_executions(struct fl_request *r, void *userdata);
 void fl_api_pause(struct fl_request *r, void *userdata);
-
-/* Writes the answer for a decision (shared by triggers and alertmanager):
- * status and JSON body. */
-int fl_api_decision_answer(const struct fl_manager *m, const struct fl_decision_result *res,
-        json_t **ret_body, const char **ret_header_name, char *header_value, size_t header_size);
+void fl_api_alertmanager(struct fl_request *r, void *userdata);

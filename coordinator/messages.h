@@ -32,5 +32,8 @@
 #define FL_MESSAGE_WORKFLOWS_LOADED   "75b93d32e3bb425dbf22e32f44b12127"
 /* One problem in a workflow config (its last good version stays). */
 #define FL_MESSAGE_WORKFLOW_INVALID   "de9d7c9eafc4466b808c7362c0c31f67"
+/* Temporal at startup: the search attributes are not registered, or Temporal
+ * cannot be reached (decisions will fail until it can). */
+#define FL_MESSAGE_TEMPORAL_PROBLEM   "50757042fe6b47109d18cf50ea744bc9"
 /* A pause was set or lifted. */
 #define FL_MESSAGE_PAUSE_CHANGED      "5db91ccedb2145f6a0f63af91addbfa3"

@@ -12,3 +12,7 @@ typedef int (*fl_ctl_command_fn)(int argc, char **argv);
 
 /* faultlinectl hcl2json FILE|-: the file as JSON, as hcl2json prints it. */
 int fl_ctl_hcl2json(int argc, char **argv);
+
+/* faultlinectl outbox [--state-dir DIR] [--json]: the agent's pending
+ * triggers, read-only (works while the agent runs). */
+int fl_ctl_outbox(int argc, char **argv);

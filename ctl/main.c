@@ -17,12 +17,14 @@ static const struct {
 } commands[] = {
         {"hcl2json", "FILE", "print an HCL file as JSON, as the hcl2json tool does",
                 fl_ctl_hcl2json},
+        {"outbox", "[--state-dir DIR] [--json]",
+                "list the triggers the agent keeps for the coordinator", fl_ctl_outbox},
 };
 
 static void usage(FILE *f) {
         fprintf(f, "Usage: faultlinectl [--help] [--version] COMMAND [ARGS...]\n\nCommands:\n");
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                fprintf(f, "  %-10s %-10s %s\n", commands[i].name, commands[i].args,
+                fprintf(f, "  %-10s %-28s %s\n", commands[i].name, commands[i].args,
                         commands[i].summary);
 }
 

@@ -27,9 +27,10 @@
  *   ATTEMPT   {"seq":7,"at":1795717089000000,"result":"http 503"}
  *   COALESCE  {"seq":7,"n":1}
  *
- * Replaying the file in order gives the pending set: PUTs without a DONE.
- * Only PUT is synced. A lost DONE means one redelivery, which the coordinator
- * answers "duplicate"; a lost ATTEMPT or COALESCE only loses a statistic.
+ * Replaying the file in order gives the pending set: PUTs without a DONE,
+ * the first one per id. Only PUT is synced. A lost DONE (a crash, or a full
+ * disk refusing it) means one redelivery, which the coordinator answers
+ * "duplicate"; a lost ATTEMPT or COALESCE only loses a statistic.
  *
  * Recovery: a record whose magic, length or CRC is wrong is either the torn
  * tail (no valid record follows: the file is cut there) or damage in the
@@ -43,6 +44,7 @@
  */
 #include "outbox.h"
 
+#include "hashmap.h"
 #include "macro.h"
 
 #include <fcntl.h>
@@ -89,6 +91,7 @@ struct fl_outbox {
         struct outbox_item *items;
         size_t n_items;
         size_t allocated;
+        struct fl_hashmap *by_id; /* id -> seq of the pending record */
 };
 
 static void item_done(struct outbox_item *it) {
@@ -106,6 +109,7 @@ struct fl_outbox *fl_outbox_free(struct fl_outbox *ob) {
         for (size_t i = 0; i < ob->n_items; i++)
                 item_done(&ob->items[i]);
         free(ob->items);
+        fl_hashmap_free(ob->by_id, NULL);
         if (ob->fd >= 0)
                 close(ob->fd);
         if (ob->lock_fd >= 0)
@@ -115,7 +119,6 @@ struct fl_outbox *fl_outbox_free(struct fl_outbox *ob) {
         free(ob);
         return NULL;
 }
-FL_DEFINE_CLEANUP(struct fl_outbox *, fl_outbox_free);
 
 static void put_le32(uint8_t *p, uint32_t v) {
         p[0] = v & 0xff;
@@ -173,8 +176,14 @@ static int add_item(struct fl_outbox *ob, const json_t *p, uint64_t record_bytes
 
         if (!id || !rule || !key || !body || seq == 0)
                 return -EBADMSG;
+        if (seq >= ob->next_seq)
+                ob->next_seq = seq + 1;
         if (find_item(ob, seq, NULL))
                 return 0; /* replayed twice: keep the first */
+        /* The same firing again (its first DONE was lost to a full disk): one
+         * pending record per id, the oldest. */
+        if (fl_hashmap_get(ob->by_id, id))
+                return 0;
         if (ob->n_items > 0 && seq < ob->items[ob->n_items - 1].e.seq)
                 return -EBADMSG; /* PUTs are written in seq order */
 
@@ -206,10 +215,12 @@ static int add_item(struct fl_outbox *ob, const json_t *p, uint64_t record_bytes
                 return -ENOMEM;
         }
 
+        if (fl_hashmap_put(ob->by_id, it.e.id, (void *) (uintptr_t) seq, NULL) < 0) {
+                item_done(&it);
+                return -ENOMEM;
+        }
         ob->items[ob->n_items++] = it;
         ob->pending_bytes += record_bytes;
-        if (seq >= ob->next_seq)
-                ob->next_seq = seq + 1;
         return 0;
 }
 
@@ -217,6 +228,8 @@ static void remove_item(struct fl_outbox *ob, size_t idx) {
         struct outbox_item *it = &ob->items[idx];
 
         ob->pending_bytes -= it->record_bytes;
+        if ((uintptr_t) fl_hashmap_get(ob->by_id, it->e.id) == it->e.seq)
+                (void) fl_hashmap_remove(ob->by_id, it->e.id);
         item_done(it);
         memmove(it, it + 1, (ob->n_items - idx - 1) * sizeof(*it));
         ob->n_items--;
@@ -503,7 +516,8 @@ int fl_outbox_open(const char *dir, const struct fl_outbox_options *opts, struct
                 opts && opts->hard_limit_bytes ? opts->hard_limit_bytes : ob->soft_limit * 4;
         ob->next_seq = 1;
         ob->dir = strdup(dir);
-        if (!ob->dir || asprintf(&ob->log_path, "%s/outbox.log", dir) < 0 ||
+        ob->by_id = fl_hashmap_new();
+        if (!ob->dir || !ob->by_id || asprintf(&ob->log_path, "%s/outbox.log", dir) < 0 ||
                 asprintf(&lock_path, "%s/outbox.lock", dir) < 0)
                 return -ENOMEM;
 
@@ -557,10 +571,8 @@ int fl_outbox_open(const char *dir, const struct fl_outbox_options *opts, struct
 }
 
 static struct outbox_item *find_id(const struct fl_outbox *ob, const char *id) {
-        for (size_t i = 0; i < ob->n_items; i++)
-                if (strcmp(ob->items[i].e.id, id) == 0)
-                        return &ob->items[i];
-        return NULL;
+        uintptr_t seq = (uintptr_t) fl_hashmap_get(ob->by_id, id);
+        return seq ? find_item(ob, seq, NULL) : NULL;
 }
 
 static struct outbox_item *find_rule_key(
@@ -646,12 +658,14 @@ int fl_outbox_complete(struct fl_outbox *ob, uint64_t seq, const char *outcome) 
         if (!find_item(ob, seq, &idx))
                 return -ENOENT;
         p = json_pack("{s:I,s:s}", "seq", (json_int_t) seq, "outcome", outcome ? outcome : "");
-        if (!p)
-                return -ENOMEM;
-        r = write_record(ob->fd, &ob->file_bytes, RECORD_DONE, p, false, NULL);
+        r = p ? write_record(ob->fd, &ob->file_bytes, RECORD_DONE, p, false, NULL) : -ENOMEM;
+        /* The coordinator decided: the record leaves the pending set even
+         * when its DONE could not be written (full disk). The log then still
+         * holds it, so the next start offers it once more and the
+         * coordinator answers "duplicate"; a later compaction drops it. */
+        remove_item(ob, idx);
         if (r < 0)
                 return r;
-        remove_item(ob, idx);
         (void) maybe_compact(ob); /* best effort: a failed compaction leaves a valid log */
         return 0;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 struct fl_outbox;
 
 struct fl_outbox_options {
@@ -59,6 +61,7 @@ int fl_outbox_open(const char *dir, const struct fl_outbox_options *opts, struct
         struct fl_outbox_recovery *ret_recovery);
 
 struct fl_outbox *fl_outbox_free(struct fl_outbox *ob);
+FL_DEFINE_CLEANUP(struct fl_outbox *, fl_outbox_free);
 
 /* Durably records a firing (written and fdatasync'ed before returning).
  * Returns FL_OUTBOX_APPENDED, FL_OUTBOX_COALESCED or FL_OUTBOX_EXISTS (then
@@ -69,7 +72,9 @@ int fl_outbox_append(struct fl_outbox *ob, const char *id, const char *rule, con
 
 /* Removes a pending record once the coordinator decided on it. Not synced:
  * losing it in a crash only causes a redelivery the coordinator answers
- * "duplicate". Returns -ENOENT for an unknown seq. */
+ * "duplicate". Returns 0, -ENOENT for an unknown seq, or the error of
+ * writing the DONE record (-ENOSPC...): the record has left the pending set
+ * all the same, and only a restart offers it again. */
 int fl_outbox_complete(struct fl_outbox *ob, uint64_t seq, const char *outcome);
 
 /* Counts a delivery attempt and its result (visible to readers at once). */

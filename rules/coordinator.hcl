@@ -80,3 +80,16 @@ server_config {
     skip_log_match = true
   }
 }
+
+# Alerts from Prometheus Alertmanager (webhook v4) as triggers: see
+# docs/coordinator.md, "POST /v1/alertmanager". Give the route an ACL rule
+# for Alertmanager's identity too.
+#
+# alertmanager {
+#   callers    = ["spiffe://faultline.example/alertmanager"]
+#   node_label = "instance"
+#   route "NodeDiskErrors" {
+#     workflow = "disk-io-error"
+#     params   = ["device"]
+#   }
+# }

@@ -66,7 +66,8 @@ static json_t *str_or_null(const char *s) {
 json_t *fl_tsync_execution_json(const struct fl_temporal_execution *e) {
         const char *status = fl_temporal_status_to_string(e->status);
 
-        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:O, s:O}",
+        return json_pack(
+                "{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:O, s:O}",
                 "workflow_id", str_or_null(e->workflow_id), "run_id", str_or_null(e->run_id),
                 "workflow_type", str_or_null(e->workflow_type), "task_queue",
                 str_or_null(e->task_queue), "status", str_or_null(status), "start_time_usec",

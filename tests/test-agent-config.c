@@ -89,6 +89,11 @@ static void test_contract_example(void **state) {
         assert_int_equal(c->coordinator.timeout_usec, 10 * SEC);
         assert_int_equal(c->coordinator.retry.initial_usec, 1 * SEC);
         assert_int_equal(c->coordinator.retry.max_usec, 300 * SEC);
+        assert_int_equal(c->coordinator.retry.operator_usec, 300 * SEC);
+        assert_int_equal(c->coordinator.max_in_flight, 8);
+        assert_int_equal(c->coordinator.idle_release_usec, 300 * SEC);
+        assert_int_equal(c->coordinator.outbox.soft_limit_bytes, 16 << 20);
+        assert_int_equal(c->coordinator.outbox.hard_limit_bytes, 64 << 20);
         assert_string_equal(c->rules_dir, "/etc/faultline/rules.d");
         assert_string_equal(c->state_dir, "/var/lib/faultline");
         assert_string_equal(c->sysfs_root, "/sys");
@@ -177,7 +182,13 @@ static void test_values(void **state) {
                                    "  signing_key_file = \"/k\"\n"
                                    "  key_id = \"kid\"\n"
                                    "  timeout = \"1500ms\"\n"
-                                   "  retry { max = \"1h\" }\n"
+                                   "  retry { max = \"1h\"  operator = \"30s\" }\n"
+                                   "  max_in_flight = 32\n"
+                                   "  idle_release = \"0\"\n"
+                                   "  outbox {\n"
+                                   "    soft_limit = 4096\n"
+                                   "    hard_limit = 8192\n"
+                                   "  }\n"
                                    "}\n"
                                    "journal_directory = \"/var/log/collected\"\n"
                                    "sources {\n"
@@ -201,6 +212,11 @@ static void test_values(void **state) {
         assert_int_equal(c->coordinator.timeout_usec, 1500 * MSEC);
         assert_int_equal(c->coordinator.retry.initial_usec, 1 * SEC);
         assert_int_equal(c->coordinator.retry.max_usec, 3600 * SEC);
+        assert_int_equal(c->coordinator.retry.operator_usec, 30 * SEC);
+        assert_int_equal(c->coordinator.max_in_flight, 32);
+        assert_int_equal(c->coordinator.idle_release_usec, 0);
+        assert_int_equal(c->coordinator.outbox.soft_limit_bytes, 4096);
+        assert_int_equal(c->coordinator.outbox.hard_limit_bytes, 8192);
         assert_string_equal(c->journal_directory, "/var/log/collected");
         assert_false(c->sources.bpf);
         assert_true(c->sources.sysfs);
@@ -254,6 +270,16 @@ static const struct bad_case bad_cases[] = {
         {"coordinator {\n  url = \"http://c\"\n  signing_key_file = \"/k\"\n  retry { initial = "
          "\"10s\"  max = \"1s\" }\n}\n",
                 "agent.hcl:4:34: \"max\" must not be less than \"initial\"\n"},
+        {"coordinator {\n  url = \"http://c\"\n  signing_key_file = \"/k\"\n  outbox {\n"
+         "    soft_limit = 8192\n    hard_limit = 4096\n  }\n}\n",
+                "agent.hcl:6:18: \"hard_limit\" must not be less than \"soft_limit\"\n"},
+        {"coordinator {\n  url = \"http://c\"\n  signing_key_file = \"/k\"\n"
+         "  max_in_flight = 0\n  idle_release = \"2d\"\n  retry { operator = \"10ms\" }\n"
+         "  outbox { soft_limit = 100 }\n}\n",
+                "agent.hcl:4:19: \"max_in_flight\" must be between 1 and 256, not 0\n"
+                "agent.hcl:5:18: \"idle_release\" must be between 0 and 1d, not \"2d\"\n"
+                "agent.hcl:6:22: \"operator\" must be between 100ms and 1d, not \"10ms\"\n"
+                "agent.hcl:7:25: \"soft_limit\" must be between 4096 and 1073741824, not 100\n"},
         /* Several problems in one file: all of them, in order. */
         {"sysfs_interval = \"10x\"\n"
          "sysfs_rescan_interval = \"100ms\"\n"

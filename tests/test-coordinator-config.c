@@ -132,6 +132,7 @@ static void test_seed_acl_as_written(void **state) {
         assert_int_equal(cfg->max_connections, 1024);
         assert_int_equal(cfg->nonce_cache_size, 1000000);
         assert_int_equal(cfg->n_agent_keys, 0);
+        assert_false(cfg->alertmanager.configured);
         assert_true(cfg->access_log);
         assert_int_equal(cfg->log_level, LOG_INFO);
 }
@@ -188,7 +189,16 @@ static void test_full(void **state) {
                             "fold_interval = \"0\"\n"
                             "access_log = false\n"
                             "log_level = \"debug\"\n"
-                            "server_config { enable_tls = false }\n",
+                            "server_config { enable_tls = false }\n"
+                            "alertmanager {\n"
+                            "  callers = [\"spiffe://example.com/alertmanager\"]\n"
+                            "  node_label = \"instance\"\n"
+                            "  strip_port = false\n"
+                            "  route \"DiskErrors\" {\n"
+                            "    workflow = \"disk-io-error\"\n"
+                            "    params = [\"device\"]\n"
+                            "  }\n"
+                            "}\n",
                             c->ed25519_pub) > 0);
         assert_int_equal(load(c, text, &cfg, &msgs), 0);
         assert_string_equal(msgs, "");
@@ -230,6 +240,17 @@ static void test_full(void **state) {
         assert_int_equal(cfg->log_level, LOG_DEBUG);
         assert_false(cfg->server_config.enable_tls);
         assert_int_equal(cfg->server_config.n_route_rules, 0);
+        assert_true(cfg->alertmanager.configured);
+        assert_string_equal(cfg->alertmanager.callers[0], "spiffe://example.com/alertmanager");
+        assert_string_equal(cfg->alertmanager.node_label, "instance");
+        assert_false(cfg->alertmanager.strip_port);
+        assert_int_equal(cfg->alertmanager.n_routes, 1);
+        assert_string_equal(cfg->alertmanager.routes[0].alertname, "DiskErrors");
+        assert_string_equal(cfg->alertmanager.routes[0].workflow, "disk-io-error");
+        assert_string_equal(cfg->alertmanager.routes[0].rule, "alertmanager");
+        assert_string_equal(cfg->alertmanager.routes[0].params[0], "device");
+        assert_ptr_equal(fl_coordinator_config_node_binding(cfg, "node-a2"), k);
+        assert_null(fl_coordinator_config_node_binding(cfg, "node-b"));
 }
 
 static const struct {
@@ -351,6 +372,17 @@ static const struct {
         {"server_config {}\nserver_config {}\n",
                 "c.hcl:2:1: duplicate block \"server_config\" (first at 1:1); only one is "
                 "allowed\n"},
+        {"alertmanager {\n}\n",
+                "c.hcl:1:1: missing required attribute \"callers\" in block \"alertmanager\"\n"},
+        {"alertmanager {\n  callers = [\"am\"]\n  route {\n    workflow = \"w\"\n  }\n  route "
+         "\"A\" {\n    rule = \"x y\"\n  }\n}\n",
+                "c.hcl:3:3: block \"route\" needs 1 label (alertname), found 0\n"
+                "c.hcl:6:3: missing required attribute \"workflow\" in block \"route\"\n"
+                "c.hcl:7:12: invalid \"rule\" \"x y\": use 1 to 128 letters, digits, '.', '_', "
+                "':' or '-', starting with a letter or digit\n"},
+        {"alertmanager {\n  callers = [\"am\"]\n}\n",
+                "c.hcl:2:14: \"am\" is not a valid SPIFFE ID: does not start with "
+                "\"spiffe://\"\n"},
         {"listen = \"127.0.0.1:1\"\nlisten = \"127.0.0.1:2\"\n",
                 "c.hcl:2:1: duplicate attribute \"listen\" (first set at 1:1)\n"},
 };

@@ -324,6 +324,60 @@ static void test_write_failure_leaves_no_torn_record(void **state) {
         fl_outbox_free(ob);
 }
 
+/* A DONE the disk refuses still takes the record out of the pending set
+ * (the coordinator decided); the log keeps it, so a restart offers it once
+ * more, and the same firing appended again meanwhile stays one record. */
+static void test_complete_on_full_disk(void **state) {
+        struct fixture *f = *state;
+        struct fl_outbox *ob = open_ok(f->dir, NULL, NULL);
+        struct rlimit old, lim;
+        uint64_t s1, s2, s = 0;
+        off_t before;
+        int r;
+
+        s1 = append_ok(ob, "id-done-001", "k1");
+        s2 = append_ok(ob, "id-done-002", "k2");
+        before = file_size(f->log);
+
+        signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+        lim = old;
+        lim.rlim_cur = (rlim_t) before + 4;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        r = fl_outbox_complete(ob, s1, "started");
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        signal(SIGXFSZ, SIG_DFL);
+
+        assert_true(r == -EFBIG || r == -ENOSPC);
+        assert_int_equal(file_size(f->log), before);
+        assert_int_equal(fl_outbox_pending(ob), 1);
+        assert_null(fl_outbox_find(ob, s1));
+        assert_int_equal(fl_outbox_complete(ob, s1, "started"), -ENOENT);
+        /* The same firing again (re-read after a crash): a new record. */
+        s = append_ok(ob, "id-done-001", "k1");
+        assert_true(s > s2);
+        fl_outbox_free(ob);
+
+        /* Both PUTs of id-done-001 are in the log: one pending record. */
+        ob = open_ok(f->dir, NULL, NULL);
+        assert_int_equal(fl_outbox_pending(ob), 2);
+        assert_string_equal(fl_outbox_get(ob, 0)->id, "id-done-001");
+        assert_string_equal(fl_outbox_get(ob, 1)->id, "id-done-002");
+        assert_int_equal(
+                fl_outbox_append(ob, "id-done-001", "rule-a", "k1", "{}", 2, &s), FL_OUTBOX_EXISTS);
+        assert_int_equal(s, s1);
+        assert_int_equal(fl_outbox_complete(ob, s1, "duplicate"), 0);
+        assert_int_equal(fl_outbox_append(ob, "id-done-003", "rule-a", "k3", "{}", 2, &s),
+                FL_OUTBOX_APPENDED);
+        fl_outbox_free(ob);
+
+        ob = open_ok(f->dir, NULL, NULL);
+        assert_int_equal(fl_outbox_pending(ob), 2);
+        assert_string_equal(fl_outbox_get(ob, 0)->id, "id-done-002");
+        assert_string_equal(fl_outbox_get(ob, 1)->id, "id-done-003");
+        fl_outbox_free(ob);
+}
+
 static void test_unwritable_dir(void **state) {
         struct fl_outbox *ob = NULL;
 
@@ -428,6 +482,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_compaction_bounds_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         test_write_failure_leaves_no_torn_record, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_complete_on_full_disk, setup, teardown),
                 cmocka_unit_test(test_unwritable_dir),
                 cmocka_unit_test_setup_teardown(test_sigkill_loop, setup, teardown),
                 cmocka_unit_test(test_idempotency_key),

@@ -6,7 +6,8 @@
 # 2-core machine (build/bench/bench-coordinator, keep-alive mTLS, every
 # trigger freshly signed with its own nonce and idempotency key):
 #   coordinator_rejected_{per_s,p50_ms,p99_ms}   refused by a constraint
-#                                                (16 connections)
+#                                                (8 connections, FL_BENCH_CONNECTIONS)
+#   coordinator_rejected_32conn_{...}            the same with 32 connections
 #   coordinator_started_{per_s,p50_ms,p99_ms}    workflows started in the
 #                                                Temporal dev server (8 connections)
 # The dev server's visibility limit (~100 calls/s) is lifted, as in

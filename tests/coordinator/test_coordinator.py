@@ -208,6 +208,7 @@ class CheckTests(unittest.TestCase):
             except socket.timeout:
                 pass
             self.assertIn("STOPPING=1", rest)
+            self.assertIn("Temporal at http://127.0.0.1:1 is not usable yet", coord.read_log())
             self.assertIn("faultline-coordinator stopped", coord.read_log())
             sock.close()
         finally:
@@ -304,6 +305,30 @@ class ApiTests(Base):
         e.write_workflow("reload", workflow(constraint("maxExecution", 5, "1h")))
         e.write_workflow("interop", workflow())
         e.write_workflow("down", workflow(constraint("maxExecution", 5, "1h")))
+        e.write_workflow("from-alerts", workflow(constraint("maxExecution", 5, "1h")))
+        e.write_workflow("paged-dup", workflow(constraint("maxExecution", 1, "1h")))
+        e.write_workflow("paged-conc", workflow(constraint("concurrency", 2, "1h")))
+
+    @classmethod
+    def extra_config(cls):
+        # Alerts from the shared fixture name instance 127.0.0.1:19100.
+        return super().extra_config() + f'''
+agent_key "prometheus-hosts" {{
+  public_key_file = "{cls.env.keys["node-a"]}.pub"
+  nodes = ["127.0.0.1"]
+  node_type = "storage"
+  datacenter = "ams01"
+}}
+alertmanager {{
+  callers = ["{ADMIN}"]
+  node_label = "instance"
+  route "FaultInjected" {{
+    workflow = "from-alerts"
+    rule = "prometheus"
+    params = ["severity", "trial", "missing"]
+  }}
+}}
+'''
 
     # --- ACL ---------------------------------------------------------------
     def test_acl_seed_matrix(self):
@@ -673,6 +698,68 @@ class ApiTests(Base):
         self.assertEqual(ans["reason"], "1 started in the last 1h per node, limit 1")
         self.assertEqual(self.count("dry", 1), 1)
 
+    def seed_runs(self, workflow, node, n, terminate=0):
+        """n runs of a workflow config started behind the coordinator's back
+        (as another coordinator would), the first `terminate` of them closed;
+        returns their ids, oldest first."""
+        ids = []
+        for i in range(n):
+            key = self.env.key()
+            wid = f"faultline-{workflow}-{key}"
+            self.temporal.start_workflow(wid, "RunRunbook", f"node/{node}", search_attributes={
+                "FaultlineWorkflow": workflow, "FaultlineNode": node,
+                "FaultlineNodeType": "storage", "FaultlineDatacenter": "ams01",
+                "FaultlineRule": "r"})
+            ids.append((key, wid))
+            time.sleep(0.01)  # distinct start times
+        for key, wid in ids[:terminate]:
+            self.temporal.terminate(wid)
+        self.count(workflow, n)
+        if terminate:
+            self.count(workflow, terminate, " AND ExecutionStatus = 'Terminated'")
+        return ids
+
+    def metric(self, series):
+        st, _, text = self.coord.request("GET", "/metrics")
+        for line in text.splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+        return 0.0
+
+    def test_duplicate_beyond_the_listing_page(self):
+        """A retry of a run the (truncated) listing does not show is asked
+        for by id: duplicate, not rejected."""
+        c, e = self.coord, self.env
+        ids = self.seed_runs("paged-dup", "node-b", 4)
+        oldest_key, oldest_wid = ids[0]
+        describes = self.metric('faultline_coordinator_temporal_calls_total{op="describe",'
+                                'result="ok"}')
+        ans = self.assertDecision(c.trigger(e.body("paged-dup", "node-b", key=oldest_key),
+                                            keyid="node-b"), 200, "duplicate")
+        self.assertEqual(ans["workflow_id"], oldest_wid)
+        self.assertIn("run_id", ans)
+        # The listing (a page of 2) did not show it: the id was described.
+        self.assertEqual(self.metric('faultline_coordinator_temporal_calls_total{op="describe",'
+                                     'result="ok"}'), describes + 1)
+        ans = self.assertDecision(c.trigger(e.body("paged-dup", "node-b"), keyid="node-b"), 409,
+                                  "rejected")
+        self.assertEqual(ans["reason"], "2 started in the last 1h per node, limit 1")
+
+    def test_allow_counts_every_page(self):
+        """concurrency 2: one running among closed ones that fill the first
+        page; the coordinator reads every page before allowing."""
+        c, e = self.coord, self.env
+        self.seed_runs("paged-conc", "node-d", 5, terminate=4)
+        listings = self.metric("faultline_coordinator_visibility_listings_total")
+        self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 202,
+                            "started")
+        # A page of 3 (value + 1), then the whole listing again page by page.
+        self.assertGreaterEqual(self.metric("faultline_coordinator_visibility_listings_total"),
+                                listings + 2)
+        ans = self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 409,
+                                  "rejected")
+        self.assertEqual(ans["reason"], "2 running in the last 1h per node, limit 2")
+
     # --- pause --------------------------------------------------------------
     def test_pause_resume_and_restart(self):
         c, e = self.coord, self.env
@@ -821,6 +908,59 @@ class ApiTests(Base):
         self.assertLess(time.monotonic() - started, 6)
         s.close()
 
+    # --- Alertmanager -----------------------------------------------------------
+    def test_alertmanager(self):
+        c = self.coord
+        with open(os.path.join(SOURCE, "tests/data/alertmanager-webhook-v4.json")) as f:
+            payload = json.load(f)
+        alert = payload["alerts"][0]
+        starts = 1795717098  # 2026-11-26T18:18:18.147Z
+        wid = f"faultline-from-alerts-am-{alert['fingerprint']}-{starts}"
+        st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(payload), cert="admin")
+        self.assertEqual(st, 200, ans)
+        self.assertEqual(len(ans["alerts"]), 1)
+        a = ans["alerts"][0]
+        self.assertEqual((a["decision"], a["workflow_id"], a["node"], a["alertname"]),
+                         ("started", wid, "127.0.0.1", "FaultInjected"))
+        info = self.temporal.describe(wid)["workflowExecutionInfo"]
+        sa = search_attributes_of(info)
+        self.assertEqual((sa["FaultlineNode"], sa["FaultlineRule"], sa["FaultlineDatacenter"]),
+                         ("127.0.0.1", "prometheus", "ams01"))
+        history = self.temporal.request("GET", "/workflows/" + wid + "/history")
+        attrs = history["history"]["events"][0]["workflowExecutionStartedEventAttributes"]
+        payloads = attrs["input"]
+        payloads = payloads["payloads"] if isinstance(payloads, dict) else payloads
+        data = decode_payload(payloads[0])
+        self.assertEqual(data["params"], {"severity": "critical", "trial": "a-0-1795717088"})
+        self.assertEqual(data["event"]["labels"], alert["labels"])
+        self.assertEqual(data["event"]["source"], "alertmanager")
+        self.assertEqual(data["observed_at"], alert["startsAt"])
+        memo = {k: decode_payload(v) for k, v in info["memo"]["fields"].items()}
+        self.assertEqual((memo["caller"], memo["source"]), (ADMIN, "alertmanager"))
+        self.assertNotIn("keyid", memo)
+
+        # Alertmanager repeats the group: the same episode is a duplicate.
+        st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(payload), cert="admin")
+        self.assertEqual((st, ans["alerts"][0]["decision"]), (200, "duplicate"))
+        # Resolved starts nothing; unknown alertnames and nodes are reported.
+        more = json.loads(json.dumps(payload))
+        more["alerts"] = [dict(alert, status="resolved"),
+                          dict(alert, labels=dict(alert["labels"], alertname="Other")),
+                          dict(alert, labels=dict(alert["labels"], instance="10.9.9.9:9100"),
+                               fingerprint="0123456789abcdef")]
+        st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(more), cert="admin")
+        self.assertEqual(st, 200, ans)
+        self.assertEqual([x.get("decision", x.get("error")) for x in ans["alerts"]],
+                         ["ignored", "ignored", "unknown_node"])
+        self.assertEqual(self.count("from-alerts", 1), 1)
+        # Authenticated by mTLS identity, whatever the (public POST) ACL says.
+        for cert in ("other", None):
+            st, _, ans = c.request("POST", "/v1/alertmanager", json.dumps(payload), cert=cert)
+            self.assertEqual((st, ans["error"]), (403, "forbidden"))
+        st, _, ans = c.request("POST", "/v1/alertmanager",
+                               json.dumps(dict(payload, version="3")), cert="admin")
+        self.assertEqual((st, ans["error"]), (400, "bad_request"))
+
     # --- Temporal down ---------------------------------------------------------
     def test_zz_temporal_stopped_then_restarted(self):
         """Temporal unreachable: 503 (the agent retries); back: it works."""
@@ -868,6 +1008,27 @@ class LimitTests(Base):
         s.close()
         for h in held:
             h.close()
+
+    def test_missing_search_attributes(self):
+        """A namespace without FaultlineWorkflow: said at startup."""
+        d = os.path.join(self.tmp, "temporal-4")
+        t = TemporalServer(d, search_attributes={
+            "FaultlineNode": "Keyword", "FaultlineNodeType": "Keyword",
+            "FaultlineDatacenter": "Keyword", "FaultlineRule": "Keyword"})
+        t.start()
+        try:
+            coord = self.env.start(self.env.config(name="four.hcl", temporal_url=t.http_url),
+                                   "four.log")
+            deadline = time.monotonic() + 10
+            while "lacks faultline's search attributes" not in coord.read_log() and \
+                    time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(coord.stop(), 0)
+            # Temporal's own reason names the one missing.
+            self.assertRegex(coord.read_log(), "Temporal namespace default lacks faultline's "
+                                               r"search attributes \(.*\): .*FaultlineWorkflow")
+        finally:
+            t.stop()
 
     def test_replay_cache_full(self):
         """A full replay cache refuses (429) rather than forget a nonce early."""
