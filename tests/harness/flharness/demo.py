@@ -117,7 +117,7 @@ def run_demo(args):
         _say(f"  node-b       {on_b} workflow(s): its worker polled node/node-b and ran nothing")
         status = 0 if tl.status == "COMPLETED" and tl.ran_on == "node-a" else 1
     except (KeyboardInterrupt, Stopped) as e:
-        _say(f"\ninterrupted ({e or 'SIGINT'}): stopping everything")
+        _say(f"\ninterrupted ({str(e) or 'SIGINT'}): stopping everything")
         status = 130 if isinstance(e, KeyboardInterrupt) else 128 + e.signum
     except Exception as e:
         _say(f"\ndemo failed: {e}")
