@@ -291,8 +291,9 @@ class ConstraintRejected(Base):
         answer = self.wait_agent_answer(key, "rejected")
         self.assertEqual(answer["FAULTLINE_NODE"], "node-a")
         self.assertEqual(answer["FAULTLINE_WORKFLOW"], "disk-io-error")
-        self.assertTrue(any("maxExecution" in v for v in answer.values() if isinstance(v, str)),
-                        f"the agent's entry does not name the constraint: {answer}")
+        self.assertEqual(answer["FAULTLINE_CONSTRAINT"], d["FAULTLINE_CONSTRAINT"])
+        self.assertEqual(answer["FAULTLINE_REASON"], d["FAULTLINE_REASON"])
+        self.assertEqual(answer["FAULTLINE_HTTP_STATUS"], "409")
         # Exactly one disk workflow ran.
         time.sleep(1.0)
         self.assertEqual(st.temporal.count("FaultlineWorkflow='disk-io-error'"), 1)
