@@ -197,8 +197,14 @@ static void test_disk_fault(void **state) {
                 _cleanup_free_ char *text = fl_test_read_file(metrics, NULL);
                 assert_non_null(strstr(text, "faultline_agent_bpf_program_attached{tracepoint="
                                              "\"block_rq_error\"} 1\n"));
-                assert_non_null(strstr(text, "faultline_agent_rule_firings_total{rule=\"disk-io-"
-                                             "error\"} 1\n"));
+                /* At least ours: the tracepoint sees every disk on the host, and
+                 * another process's failing loop device may fire the rule too. */
+                const char *m = strstr(text, "faultline_agent_rule_firings_total{rule=\"disk-io-"
+                                             "error\"} ");
+                assert_non_null(m);
+                assert_true(strtoull(m + strlen("faultline_agent_rule_firings_total{rule=\"disk-io-"
+                                                "error\"} "),
+                                    NULL, 10) >= 1);
         }
 }
 
