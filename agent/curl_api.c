@@ -8,12 +8,26 @@
 /* CURLOPT_PROTOCOLS_STR and CURLINFO_*_T getters. */
 #define MIN_VERSION 0x075500 /* 7.85.0 */
 
+/* LeakSanitizer's tracer crashes at exit (SIGSEGV in StopTheWorld, "Tracer
+ * caught signal 11") now and then once libraries with dynamic TLS were
+ * dlclose()d, which libcurl's dependencies are: sanitizer builds keep the
+ * library mapped after unloading (everything else about unloading, curl's
+ * global cleanup included, still happens). */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if __has_feature(address_sanitizer) || defined(__SANITIZE_ADDRESS__)
+#define KEEP_MAPPED 1
+#else
+#define KEEP_MAPPED 0
+#endif
+
 struct fl_curl_api *fl_curl_api_unload(struct fl_curl_api *api) {
         if (!api)
                 return NULL;
         if (api->initialized)
                 api->global_cleanup();
-        if (api->dl)
+        if (api->dl && !KEEP_MAPPED)
                 (void) dlclose(api->dl);
         free(api);
         return NULL;

@@ -342,6 +342,16 @@ static void test_mutual_tls(void **state) {
         assert_int_equal(fl_http_test_server_requests(&f->server), 2);
 }
 
+/* Sanitizer builds keep libcurl mapped (agent/curl_api.c says why). */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if __has_feature(address_sanitizer) || defined(__SANITIZE_ADDRESS__)
+#define UNMAPS 0
+#else
+#define UNMAPS 1
+#endif
+
 static bool mapped(const char *library) {
         _cleanup_free_ char *maps = fl_test_read_file("/proc/self/maps", NULL);
         return strstr(maps, library) != NULL;
@@ -364,7 +374,8 @@ static void test_idle_release(void **state) {
         new_client(f, &(struct fl_http_client_options){
                               .max_connections = 1, .idle_release_usec = SEC / 5});
         snprintf(url, sizeof(url), "%s/x", f->server.url);
-        assert_false(mapped("libcurl.so"));
+        if (UNMAPS)
+                assert_false(mapped("libcurl.so"));
         post(f, url);
         wait_results(f, 1);
         assert_true(mapped("libcurl.so"));
@@ -372,8 +383,10 @@ static void test_idle_release(void **state) {
         fl_http_client_get_stats(f->client, &st);
         assert_int_equal(st.releases, 1);
         /* Really gone from the address space, with what it pulled in. */
-        assert_false(mapped("libcurl.so"));
-        assert_false(mapped("libgnutls.so"));
+        if (UNMAPS) {
+                assert_false(mapped("libcurl.so"));
+                assert_false(mapped("libgnutls.so"));
+        }
 
         /* Loaded again on demand, on a new connection. */
         post(f, url);
