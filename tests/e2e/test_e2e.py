@@ -16,7 +16,6 @@ the temporal CLI: without them a test class exits 77 (skip) locally and fails
 under CI=true.
 """
 
-import json
 import os
 import shutil
 import sys

@@ -15,7 +15,6 @@ everything is stopped by PID and the loop device detached; the logs and a copy
 of the journal stay in DIR.
 """
 
-import argparse
 import os
 import signal
 import sys
