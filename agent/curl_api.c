@@ -40,6 +40,13 @@ int fl_curl_api_load(const char *library, struct fl_curl_api **ret, const char *
 
         if (!api)
                 return -ENOMEM;
+        /* Debian's libcurl links GnuTLS (through librtmp, for RTMPS, a
+         * protocol the agent never enables). GnuTLS initialises itself when
+         * loaded, and that loads p11-kit's trust module and parses the
+         * system's CA bundle: megabytes of memory, and p11-kit then stays
+         * mapped after libcurl is unloaded. Its documented switch skips
+         * that; curl itself uses OpenSSL. Not overwritten if set. */
+        (void) setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
         /* RTLD_LOCAL: its dependencies' symbols never interpose ours. */
         api->dl = dlopen(library ? library : FL_CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
         if (!api->dl) {

@@ -27,6 +27,10 @@ int fl_delivery_submit(struct fl_delivery *d, const struct fl_trigger *t) {
         return d->ops->submit(d->impl, t);
 }
 
+int fl_delivery_flush(struct fl_delivery *d) {
+        return d && d->ops->flush ? d->ops->flush(d->impl) : 0;
+}
+
 int fl_delivery_write_metrics(struct fl_delivery *d, FILE *f) {
         return d->ops->write_metrics ? d->ops->write_metrics(d->impl, f) : 0;
 }

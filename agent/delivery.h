@@ -16,8 +16,10 @@
  * Rules for implementations:
  *  - submit() runs on the agent's sd-event loop: it must not block. Network
  *    work goes through io/timer sources on the loop given to the
- *    constructor. It should make the trigger durable (outbox) before
- *    returning 0, so a crash after a firing never loses it.
+ *    constructor. It makes the trigger durable (outbox) before any network
+ *    attempt and before flush() returns, so a crash after a firing never
+ *    loses it (the coordinator delivery writes at once and shares one
+ *    fdatasync among the firings of a loop iteration).
  *  - The trigger and everything it points to are borrowed for the call:
  *    copy what is kept (fl_trigger_to_json() gives the body to store).
  *  - submit() returns 0 when the trigger is accepted (queued or delivered;
@@ -44,6 +46,11 @@ struct fl_delivery_ops {
         /* Optional: appends Prometheus text-format lines (metric names
          * starting with faultline_agent_delivery_) to `f`. Returns 0 or -errno. */
         int (*write_metrics)(void *impl, FILE *f);
+        /* Optional: makes every trigger accepted so far durable now. The
+         * manager calls it before a source persists its read position
+         * (journal cursor, sysfs baselines), so a crash never leaves a
+         * position past a firing that is not on disk. Returns 0 or -errno. */
+        int (*flush)(void *impl);
         /* Optional: called once before free when the agent stops, while the
          * loop still exists (e.g. to flush or cancel transfers). */
         void (*stop)(void *impl);
@@ -80,6 +87,8 @@ int fl_delivery_journal_new(const struct fl_delivery_context *ctx, struct fl_del
 int fl_delivery_coordinator_new(const struct fl_delivery_context *ctx, struct fl_delivery **ret);
 
 int fl_delivery_submit(struct fl_delivery *d, const struct fl_trigger *t);
+/* ops->flush, if any; accepts NULL (dry run). */
+int fl_delivery_flush(struct fl_delivery *d);
 int fl_delivery_write_metrics(struct fl_delivery *d, FILE *f);
 const char *fl_delivery_name(const struct fl_delivery *d);
 /* Calls stop (if any) then free; accepts NULL, returns NULL. */

@@ -72,6 +72,7 @@ struct coordinator_delivery {
         struct fl_http_client *http;
 
         struct fl_outbox *outbox;   /* NULL while state_dir cannot hold it */
+        sd_event_source *sync;      /* group commit: one fdatasync per loop iteration */
         uint64_t outbox_retry_usec; /* BOOTTIME: next try to open it */
         int outbox_error;           /* the failure being reported, 0: none */
         bool over_soft_limit;
@@ -144,6 +145,31 @@ static void outbox_failed(struct coordinator_delivery *d, const char *operation,
         (void) fl_report_outbox_error(d->reporter, state_dir(d), operation, error, d->memory_only);
 }
 
+/* Group commit: firings appended during a loop iteration share one
+ * fdatasync, done before any of them is sent (schedule(), send_one()),
+ * before a source persists its position (the flush op), and otherwise on
+ * the next iteration (the sync source). */
+static int sync_outbox(struct coordinator_delivery *d) {
+        int r;
+
+        if (!d->outbox || !fl_outbox_unsynced(d->outbox))
+                return 0;
+        r = fl_outbox_sync(d->outbox);
+        if (r < 0)
+                outbox_failed(d, "sync", r);
+        return r;
+}
+
+static void sync_soon(struct coordinator_delivery *d) {
+        if (d->outbox && fl_outbox_unsynced(d->outbox))
+                (void) sd_event_source_set_enabled(d->sync, SD_EVENT_ONESHOT);
+}
+
+static int on_sync(sd_event_source *s, void *userdata) {
+        (void) sync_outbox(userdata);
+        return 0;
+}
+
 /* The outbox took a write: if it had been failing, say so and move the
  * triggers kept in memory to it. */
 static void persist_memory_only(struct coordinator_delivery *d);
@@ -210,6 +236,7 @@ static int open_outbox(struct coordinator_delivery *d) {
         struct fl_outbox_options o = {
                 .soft_limit_bytes = (uint64_t) d->cc->outbox.soft_limit_bytes,
                 .hard_limit_bytes = (uint64_t) d->cc->outbox.hard_limit_bytes,
+                .defer_sync = true,
         };
         struct fl_outbox_recovery rec = {};
         int r;
@@ -403,6 +430,7 @@ static int coordinator_submit(void *impl, const struct fl_trigger *t) {
                 break;
         }
         check_soft_limit(d);
+        sync_soon(d);
         /* Not from here: the attempts start on the next loop iteration, so
          * a burst of firings is on disk before the first request. */
         if (d->in_flight < limit_in_flight(d) && now_boottime(d) >= d->hold_until_usec) {
@@ -639,6 +667,8 @@ static int send_one(struct coordinator_delivery *d, struct fl_pending *p) {
                 body = p->body;
         }
 
+        /* Durable before it leaves (a record persisted just now). */
+        (void) sync_outbox(d);
         r = fl_trigger_sign(
                 d->signer, body, strlen(body), (int64_t) (now_realtime() / USEC_PER_SEC), &h);
         if (r >= 0)
@@ -672,6 +702,7 @@ static void schedule(struct coordinator_delivery *d) {
 
         if (d->stopped)
                 return;
+        (void) sync_outbox(d);
         while (d->in_flight < limit_in_flight(d) && now >= d->hold_until_usec &&
                 (p = fl_pending_queue_peek(d->queue)) && p->due_usec <= now) {
                 (void) fl_pending_queue_pop(d->queue);
@@ -803,6 +834,10 @@ static int coordinator_write_metrics(void *impl, FILE *f) {
 
 /* ---- lifecycle ---- */
 
+static int coordinator_flush(void *impl) {
+        return sync_outbox(impl);
+}
+
 static void coordinator_stop(void *impl) {
         struct coordinator_delivery *d = impl;
         char ids[LOST_IDS_MAX] = "";
@@ -827,6 +862,7 @@ static void coordinator_stop(void *impl) {
         /* A last chance for triggers only in memory; loudly lost if not. */
         maybe_reopen_outbox(d);
         persist_memory_only(d);
+        (void) sync_outbox(d);
         while ((p = fl_pending_queue_next(d->queue, &iter))) {
                 if (p->seq)
                         continue;
@@ -847,6 +883,7 @@ static void coordinator_free(void *impl) {
                 return;
         fl_http_client_free(d->http);
         sd_event_source_disable_unref(d->timer);
+        sd_event_source_disable_unref(d->sync);
         fl_pending_queue_free(d->queue);
         fl_outbox_free(d->outbox);
         fl_trigger_signer_free(d->signer);
@@ -859,6 +896,7 @@ static const struct fl_delivery_ops coordinator_ops = {
         .name = "coordinator",
         .submit = coordinator_submit,
         .write_metrics = coordinator_write_metrics,
+        .flush = coordinator_flush,
         .stop = coordinator_stop,
         .free = coordinator_free,
 };
@@ -905,6 +943,12 @@ int fl_delivery_coordinator_new(const struct fl_delivery_context *ctx, struct fl
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_description(d->timer, "delivery");
+        r = sd_event_add_defer(ctx->event, &d->sync, on_sync, d);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->sync, SD_EVENT_OFF);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_description(d->sync, "outbox-sync");
 
         r = open_outbox(d);
         if (r == -EWOULDBLOCK) {

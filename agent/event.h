@@ -68,3 +68,9 @@ const char *fl_event_field(const struct fl_event *ev, const char *name);
 
 /* Called by a source for every event; see the ownership rule above. */
 typedef void (*fl_event_fn)(const struct fl_event *ev, void *userdata);
+
+/* Called by a source right before it persists how far it has read
+ * (journal cursor, sysfs baselines): whatever the events up to there
+ * caused (outbox records) must be durable first, or a crash could leave
+ * the position past a firing that is on no disk. */
+typedef void (*fl_persist_barrier_fn)(void *userdata);

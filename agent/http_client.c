@@ -4,6 +4,7 @@
 #include "curl_api.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,9 +320,13 @@ static void release(struct fl_http_client *c) {
                 sock_free(c->socks);
         c->timer = sd_event_source_disable_unref(c->timer);
         c->idle = sd_event_source_disable_unref(c->idle);
-        if (c->api)
+        if (c->api) {
                 c->stats.releases++;
-        c->api = fl_curl_api_unload(c->api);
+                c->api = fl_curl_api_unload(c->api);
+                /* What libcurl and its libraries allocated is free now:
+                 * give those heap pages back to the system. */
+                (void) malloc_trim(0);
+        }
         c->stats.loaded = false;
 }
 

@@ -66,6 +66,13 @@ static void log_from_module(int priority, const char *message, void *userdata) {
         fl_report_log(userdata, priority, "%s", message);
 }
 
+/* A source is about to persist its position: the triggers it caused first.
+ * A failure is the delivery's to report (and it keeps them in memory). */
+static void persist_barrier(void *userdata) {
+        struct fl_manager *m = userdata;
+        (void) fl_delivery_flush(m->delivery);
+}
+
 /* ---- status ---- */
 
 static char *compose_status(struct fl_manager *m) {
@@ -240,6 +247,8 @@ static int start_sysfs(struct fl_manager *m) {
                 .rescan_usec = m->config->sysfs_rescan_usec,
                 .log = log_from_module,
                 .log_userdata = m->reporter,
+                .barrier = persist_barrier,
+                .barrier_userdata = m,
         };
         struct fl_sysfs_stats st;
         int r;
@@ -262,6 +271,8 @@ static int start_journal(struct fl_manager *m) {
                 .journal_directory = m->config->journal_directory,
                 .log = log_from_module,
                 .log_userdata = m->reporter,
+                .barrier = persist_barrier,
+                .barrier_userdata = m,
         };
         struct fl_journal_stats st;
         int r;

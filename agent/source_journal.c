@@ -102,6 +102,8 @@ struct fl_source_journal {
         void *userdata;
         fl_log_fn log;
         void *log_userdata;
+        fl_persist_barrier_fn barrier;
+        void *barrier_userdata;
 
         /* Field values of the entry being handed out. */
         char *values[_F_MAX];
@@ -309,6 +311,8 @@ static int save_cursor(struct fl_source_journal *j) {
                 return 0;
         if (asprintf(&line, "%s\n", j->cursor) < 0)
                 return -ENOMEM;
+        if (j->barrier)
+                j->barrier(j->barrier_userdata);
         r = fl_write_file_atomic(j->cursor_path, line, strlen(line), 0600);
         if (r < 0) {
                 j->stats.cursor_errors++;
@@ -583,6 +587,8 @@ int fl_source_journal_new(sd_event *event, const struct fl_journal_config *confi
         j->userdata = userdata;
         j->log = config->log;
         j->log_userdata = config->log_userdata;
+        j->barrier = config->barrier;
+        j->barrier_userdata = config->barrier_userdata;
         j->batch_max = config->batch_max ? config->batch_max : FL_JOURNAL_BATCH_DEFAULT;
         j->cursor_save_usec = config->cursor_save_usec ? config->cursor_save_usec
                                                        : FL_JOURNAL_CURSOR_SAVE_USEC_DEFAULT;

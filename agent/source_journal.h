@@ -60,6 +60,9 @@ struct fl_journal_config {
         const char *boot_id;
         fl_log_fn log;
         void *log_userdata;
+        /* Before the cursor is saved; optional. */
+        fl_persist_barrier_fn barrier;
+        void *barrier_userdata;
 };
 
 /* One group of "FIELD=value" matches: all must hold (sd-journal semantics:

@@ -478,6 +478,8 @@ int fl_source_sysfs_new(sd_event *event, const struct fl_sysfs_config *config, f
         s->userdata = userdata;
         s->log = config->log;
         s->log_userdata = config->log_userdata;
+        s->barrier = config->barrier;
+        s->barrier_userdata = config->barrier_userdata;
         s->interval_usec =
                 config->interval_usec ? config->interval_usec : FL_SYSFS_INTERVAL_USEC_DEFAULT;
         s->rescan_usec = config->rescan_usec ? config->rescan_usec : FL_SYSFS_RESCAN_USEC_DEFAULT;

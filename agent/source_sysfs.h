@@ -59,6 +59,9 @@ struct fl_sysfs_config {
         /* Debug messages (degraded sensors, state file problems); optional. */
         fl_log_fn log;
         void *log_userdata;
+        /* Before the state file (baselines) is saved; optional. */
+        fl_persist_barrier_fn barrier;
+        void *barrier_userdata;
 };
 
 struct fl_sysfs_stats {

@@ -78,6 +78,8 @@ struct fl_source_sysfs {
         void *userdata;
         fl_log_fn log;
         void *log_userdata;
+        fl_persist_barrier_fn barrier;
+        void *barrier_userdata;
 
         /* Sorted by path. */
         struct sysfs_sensor **sensors;

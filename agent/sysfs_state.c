@@ -110,6 +110,8 @@ int sysfs_state_save(struct fl_source_sysfs *src) {
         data = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
         if (!data)
                 return -ENOMEM;
+        if (src->barrier)
+                src->barrier(src->barrier_userdata);
         r = fl_write_file_atomic(src->state_path, data, strlen(data), 0600);
         if (r < 0) {
                 /* Stays dirty: the next poll tries again. */

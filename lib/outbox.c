@@ -4,9 +4,11 @@
  * =================
  *
  * The outbox is one append-only file, DIR/outbox.log, of framed records.
- * Appending a firing is one pwrite() and one fdatasync(), so a firing is on
- * disk before the agent makes any network attempt, and a crash at any moment
- * leaves at most one incomplete record at the tail.
+ * Appending a firing is one pwrite() and one fdatasync() (or, with group
+ * commit, one pwrite() per firing and one fdatasync() for all the firings of
+ * a loop iteration), so a firing is on disk before the agent makes any
+ * network attempt, and a crash at any moment leaves at most one incomplete
+ * record at the tail.
  *
  * Every record is a 16-byte header and a JSON payload:
  *
@@ -81,6 +83,8 @@ struct fl_outbox {
         int fd;
         int lock_fd;
         bool read_only;
+        bool defer_sync;
+        bool unsynced; /* written since the last fdatasync (defer_sync) */
         uint64_t soft_limit;
         uint64_t hard_limit;
 
@@ -106,6 +110,9 @@ static void item_done(struct outbox_item *it) {
 struct fl_outbox *fl_outbox_free(struct fl_outbox *ob) {
         if (!ob)
                 return NULL;
+        /* A clean stop leaves nothing unsynced (best effort). */
+        if (ob->unsynced && ob->fd >= 0)
+                (void) fdatasync(ob->fd);
         for (size_t i = 0; i < ob->n_items; i++)
                 item_done(&ob->items[i]);
         free(ob->items);
@@ -480,6 +487,7 @@ int fl_outbox_compact(struct fl_outbox *ob) {
 
         close(ob->fd);
         ob->fd = TAKE_FD(fd);
+        ob->unsynced = false;
         ob->file_bytes = bytes;
         ob->pending_bytes = bytes;
         for (size_t i = 0; i < ob->n_items; i++)
@@ -510,6 +518,7 @@ int fl_outbox_open(const char *dir, const struct fl_outbox_options *opts, struct
                 return -ENOMEM;
         ob->fd = ob->lock_fd = -EBADF;
         ob->read_only = opts && opts->read_only;
+        ob->defer_sync = opts && opts->defer_sync;
         ob->soft_limit =
                 opts && opts->soft_limit_bytes ? opts->soft_limit_bytes : DEFAULT_SOFT_LIMIT;
         ob->hard_limit =
@@ -614,9 +623,11 @@ int fl_outbox_append(struct fl_outbox *ob, const char *id, const char *rule, con
                                 json_pack("{s:I,s:i}", "seq", (json_int_t) it->e.seq, "n", 1);
                         if (!c)
                                 return -ENOMEM;
-                        r = write_record(ob->fd, &ob->file_bytes, RECORD_COALESCE, c, true, NULL);
+                        r = write_record(
+                                ob->fd, &ob->file_bytes, RECORD_COALESCE, c, !ob->defer_sync, NULL);
                         if (r < 0)
                                 return r;
+                        ob->unsynced |= ob->defer_sync;
                         it->e.coalesced++;
                         if (ret_seq)
                                 *ret_seq = it->e.seq;
@@ -637,9 +648,10 @@ int fl_outbox_append(struct fl_outbox *ob, const char *id, const char *rule, con
         if (!p)
                 return -ENOMEM;
 
-        r = write_record(ob->fd, &ob->file_bytes, RECORD_PUT, p, true, &bytes);
+        r = write_record(ob->fd, &ob->file_bytes, RECORD_PUT, p, !ob->defer_sync, &bytes);
         if (r < 0)
                 return r;
+        ob->unsynced |= ob->defer_sync;
         r = add_item(ob, p, bytes);
         if (r < 0)
                 return r;
@@ -705,6 +717,27 @@ int fl_outbox_note_attempt(
                 it->e.last_result = copy;
         }
         return 0;
+}
+
+int fl_outbox_sync(struct fl_outbox *ob) {
+        int r;
+
+        if (!ob->unsynced)
+                return 0;
+        if (fdatasync(ob->fd) >= 0) {
+                ob->unsynced = false;
+                return 0;
+        }
+        /* After a failed fdatasync() the kernel may have dropped the dirty
+         * pages: rewrite what must be there. */
+        r = -errno;
+        if (fl_outbox_compact(ob) >= 0)
+                return 0;
+        return r;
+}
+
+bool fl_outbox_unsynced(const struct fl_outbox *ob) {
+        return ob->unsynced;
 }
 
 size_t fl_outbox_pending(const struct fl_outbox *ob) {

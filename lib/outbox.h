@@ -26,6 +26,11 @@ struct fl_outbox_options {
         uint64_t hard_limit_bytes;
         /* Open for inspection: no lock, no repair, no writes. */
         bool read_only;
+        /* Group commit: fl_outbox_append() writes without waiting for the
+         * disk, and fl_outbox_sync() makes everything written so far durable
+         * with one fdatasync(). The caller syncs before it relies on a
+         * record (before sending it, before persisting a source position). */
+        bool defer_sync;
 };
 
 /* What opening found that it had to skip. */
@@ -63,9 +68,10 @@ int fl_outbox_open(const char *dir, const struct fl_outbox_options *opts, struct
 struct fl_outbox *fl_outbox_free(struct fl_outbox *ob);
 FL_DEFINE_CLEANUP(struct fl_outbox *, fl_outbox_free);
 
-/* Durably records a firing (written and fdatasync'ed before returning).
- * Returns FL_OUTBOX_APPENDED, FL_OUTBOX_COALESCED or FL_OUTBOX_EXISTS (then
- * `ret_seq` names the record it matched), -ENOBUFS over the hard limit,
+/* Durably records a firing (written and fdatasync'ed before returning; with
+ * defer_sync, written, and durable at the next fl_outbox_sync()). Returns
+ * FL_OUTBOX_APPENDED, FL_OUTBOX_COALESCED or FL_OUTBOX_EXISTS (then `ret_seq`
+ * names the record it matched), -ENOBUFS over the hard limit,
  * -ENOSPC/-EIO/... when the disk refused (nothing half-written remains). */
 int fl_outbox_append(struct fl_outbox *ob, const char *id, const char *rule, const char *key,
         const char *body, uint64_t now_usec, uint64_t *ret_seq);
@@ -80,6 +86,17 @@ int fl_outbox_complete(struct fl_outbox *ob, uint64_t seq, const char *outcome);
 /* Counts a delivery attempt and its result (visible to readers at once). */
 int fl_outbox_note_attempt(
         struct fl_outbox *ob, uint64_t seq, uint64_t now_usec, const char *result);
+
+/* With defer_sync: makes every record written so far durable (one
+ * fdatasync). When the disk refuses the sync, the log is rewritten from the
+ * pending set (fl_outbox_compact(), which syncs), since what the failed sync
+ * left on disk is unknown. Returns 0, or -errno when neither worked (the
+ * pending set in memory is intact; what a restart finds is not known).
+ * A no-op when nothing is waiting. */
+int fl_outbox_sync(struct fl_outbox *ob);
+
+/* True when records were written since the last sync (defer_sync). */
+bool fl_outbox_unsynced(const struct fl_outbox *ob);
 
 /* Pending records in append order. */
 size_t fl_outbox_pending(const struct fl_outbox *ob);

@@ -378,6 +378,47 @@ static void test_complete_on_full_disk(void **state) {
         fl_outbox_free(ob);
 }
 
+/* Group commit: appends are written at once (a reader sees them) and made
+ * durable together by fl_outbox_sync(); closing syncs what is left. */
+static void test_group_sync(void **state) {
+        struct fixture *f = *state;
+        struct fl_outbox_options o = {.defer_sync = true, .soft_limit_bytes = 200};
+        struct fl_outbox_options ro = {.read_only = true};
+        struct fl_outbox *ob = open_ok(f->dir, &o, NULL), *reader;
+        uint64_t s = 0;
+
+        assert_false(fl_outbox_unsynced(ob));
+        assert_int_equal(fl_outbox_sync(ob), 0);
+        append_ok(ob, "id-group-01", "k1");
+        append_ok(ob, "id-group-02", "k2");
+        assert_true(fl_outbox_unsynced(ob));
+        reader = open_ok(f->dir, &ro, NULL);
+        assert_int_equal(fl_outbox_pending(reader), 2);
+        fl_outbox_free(reader);
+        assert_int_equal(fl_outbox_sync(ob), 0);
+        assert_false(fl_outbox_unsynced(ob));
+
+        /* Coalescing (over the soft limit) also waits for the sync. */
+        assert_int_equal(fl_outbox_append(ob, "id-group-03", "rule-a", "k1", "{}", 5, &s),
+                FL_OUTBOX_COALESCED);
+        assert_true(fl_outbox_unsynced(ob));
+        assert_int_equal(fl_outbox_sync(ob), 0);
+        /* DONE and ATTEMPT records never needed a sync. */
+        assert_int_equal(fl_outbox_note_attempt(ob, s, 9, "http 503"), 0);
+        assert_int_equal(fl_outbox_complete(ob, s, "started"), 0);
+        assert_false(fl_outbox_unsynced(ob));
+        append_ok(ob, "id-group-04", "k4");
+        assert_true(fl_outbox_compact(ob) == 0);
+        assert_false(fl_outbox_unsynced(ob));
+        append_ok(ob, "id-group-05", "k5");
+        fl_outbox_free(ob); /* syncs */
+
+        ob = open_ok(f->dir, NULL, NULL);
+        assert_int_equal(fl_outbox_pending(ob), 3);
+        assert_false(fl_outbox_unsynced(ob));
+        fl_outbox_free(ob);
+}
+
 static void test_unwritable_dir(void **state) {
         struct fl_outbox *ob = NULL;
 
@@ -483,6 +524,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(
                         test_write_failure_leaves_no_torn_record, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_complete_on_full_disk, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_group_sync, setup, teardown),
                 cmocka_unit_test(test_unwritable_dir),
                 cmocka_unit_test_setup_teardown(test_sigkill_loop, setup, teardown),
                 cmocka_unit_test(test_idempotency_key),

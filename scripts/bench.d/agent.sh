@@ -5,8 +5,16 @@
 # the default rule pack), next to a private journald and a real faulty disk.
 # Prints `BENCH <name> <value> <unit>` lines on stdout, notes on stderr.
 #
-#   agent_idle_rss_kib, agent_idle_rss_anon_kib, agent_idle_pss_kib
+#   agent_idle_rss_kib, agent_idle_rss_anon_kib, agent_idle_pss_kib,
+#   agent_idle_peak_rss_kib (VmHWM, start included),
 #   agent_idle_cpu_pct, agent_idle_wakeups_per_s     (over FL_BENCH_IDLE_SECONDS, 60)
+#   agent_idle_coordinator_rss_kib, ..._anon_kib,    the same with signed delivery to
+#   ..._pss_kib, ..._cpu_pct, ..._wakeups_per_s,      a stand-in coordinator answering
+#   ..._peak_rss_kib                                 "started": what the boot's kernel
+#                                                    log fired is delivered, libcurl is
+#                                                    unloaded after idle_release (3s),
+#                                                    then the idle window; the peak
+#                                                    (VmHWM) is while it was loaded
 #   agent_event_to_decision_p50_us, _p99_us          (real block_rq_errors: dd on
 #                                                     a faultyfs loop device)
 #   agent_storm_events_per_s, agent_storm_cpu_*,     (BPF_PROG_TEST_RUN on the
@@ -136,9 +144,52 @@ quantile() {
 # ---- idle: default intervals, every source, the default pack ----
 
 bench_idle() {
+    idle_run idle agent_idle ""
+}
+
+# With signed delivery configured. A stand-in coordinator (plain HTTP,
+# answers every POST with 202 "started") takes what the default pack fires
+# on the boot's kernel log; once nothing is pending the agent unloads
+# libcurl (agent/curl_api.h), and the idle window starts after that.
+bench_idle_coordinator() {
+    local port server
+    mkdir -p "$work/keys"
+    openssl genpkey -algorithm ed25519 -out "$work/keys/node.ed25519" 2>/dev/null
+    python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"{\"decision\":\"started\",\"workflow_id\":\"bench\"}"
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()' >"$work/coordinator.port" &
+    server=$!
+    for _ in $(seq 50); do [[ -s $work/coordinator.port ]] && break; sleep 0.1; done
+    port=$(cat "$work/coordinator.port")
+    idle_run idle-coordinator agent_idle_coordinator "coordinator {
+  url = \"http://127.0.0.1:$port\"
+  signing_key_file = \"$work/keys/node.ed25519\"
+  idle_release = \"3s\"
+}"
+    note "idle-coordinator: the stand-in coordinator got what the boot's kernel log fired"
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+}
+
+idle_run() {
+    local name=$1 prefix=$2 extra=$3
     local t0 t1 c0 c1 w0 w1 rss anon pss
-    make_agent idle ""
-    start_agent idle
+    make_agent "$name" "$extra"
+    start_agent "$name"
     sleep 10 # startup (BTF, the boot's journal) settles
     t0=$(cpu_ns "$pid") w0=$(ctx_switches "$pid") c0=$(date +%s%N)
     sleep "$idle_seconds"
@@ -146,16 +197,24 @@ bench_idle() {
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
     anon=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
     pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")
-    echo "BENCH agent_idle_rss_kib $rss KiB"
-    echo "BENCH agent_idle_rss_anon_kib $anon KiB"
-    echo "BENCH agent_idle_pss_kib $pss KiB"
-    awk -v t=$((t1 - t0)) -v ns=$((c1 - c0)) \
-        'BEGIN { printf "BENCH agent_idle_cpu_pct %.4f %%\n", 100 * t / ns }'
-    awk -v w=$((w1 - w0)) -v ns=$((c1 - c0)) \
-        'BEGIN { printf "BENCH agent_idle_wakeups_per_s %.2f /s\n", w / (ns / 1e9) }'
-    note "idle: RSS by mapping (KiB, top 8):"
+    echo "BENCH ${prefix}_rss_kib $rss KiB"
+    echo "BENCH ${prefix}_peak_rss_kib $(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status") KiB"
+    if [[ $prefix == agent_idle_coordinator ]]; then
+        note "$name: $(metric "$work/$name/agent.prom" \
+            'faultline_agent_delivery_decisions_total{decision="started"}') triggers delivered"
+    fi
+    echo "BENCH ${prefix}_rss_anon_kib $anon KiB"
+    echo "BENCH ${prefix}_pss_kib $pss KiB"
+    awk -v t=$((t1 - t0)) -v ns=$((c1 - c0)) -v p="$prefix" \
+        'BEGIN { printf "BENCH %s_cpu_pct %.4f %%\n", p, 100 * t / ns }'
+    awk -v w=$((w1 - w0)) -v ns=$((c1 - c0)) -v p="$prefix" \
+        'BEGIN { printf "BENCH %s_wakeups_per_s %.2f /s\n", p, w / (ns / 1e9) }'
+    if grep -q libcurl "/proc/$pid/maps"; then
+        note "$name: libcurl is mapped"
+    fi
+    note "$name: RSS by mapping (KiB, top 12):"
     awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 == "" ? "[anon]" : $6 } /^Rss:/ { r[name] += $2 }
-         END { for (n in r) print r[n], n }' "/proc/$pid/smaps" | sort -rn | head -8 >&2
+         END { for (n in r) print r[n], n }' "/proc/$pid/smaps" | sort -rn | head -12 >&2
     stop_agent
 }
 
@@ -311,6 +370,6 @@ PY
 }
 
 # FL_BENCH_ONLY="idle journal" runs a subset.
-for b in ${FL_BENCH_ONLY:-idle events journal}; do
+for b in ${FL_BENCH_ONLY:-idle idle_coordinator events journal}; do
     "bench_$b"
 done
