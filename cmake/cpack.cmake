@@ -67,6 +67,11 @@ foreach(c ${FL_COMPONENTS})
   endif()
   set(CPACK_DEBIAN_${C}_PACKAGE_CONTROL_EXTRA "${extra}")
 endforeach()
+if(agent IN_LIST FL_COMPONENTS)
+  # libcurl is dlopen()ed by the agent (agent/curl_api.h), so shlibdeps cannot
+  # see it: the OpenSSL flavour, by its soname.
+  set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "libcurl4 (>= 7.85)")
+endif()
 if(coordinator IN_LIST FL_COMPONENTS)
   # The postinst creates the faultline user with one or the other.
   set(CPACK_DEBIAN_COORDINATOR_PACKAGE_DEPENDS "systemd | adduser")

@@ -22,9 +22,17 @@ coordinator {
   signing_key_file = "keys/agent.ed25519"
   # key_id         = "node-17"  # default: the node's name
   timeout          = "10s"
+  max_in_flight    = 8          # requests at once (kept-alive connections)
+  idle_release     = "5m"       # nothing to send for this long: unload libcurl
   retry {
-    initial = "1s"              # first retry after a failed delivery
-    max     = "5m"              # doubling up to this
+    initial  = "1s"             # first retry after a failed delivery
+    max      = "5m"             # doubling up to this
+    operator = "5m"             # answers an operator must fix (401, 403, 404...)
+  }
+  # Triggers waiting in state_dir/outbox.log (docs/delivery.md).
+  outbox {
+    soft_limit = 16777216       # bytes; above: firings of a pending rule+key are folded
+    hard_limit = 67108864       # bytes; above: other firings are refused (and logged)
   }
 }
 

@@ -211,6 +211,63 @@ static void test_kernel_form_fields(void **state) {
         assert_int_equal(strncmp(cursor, fx->rec.events[1].identity, n - 1), 0);
 }
 
+/* The persist barrier (the delivery's flush) runs before every cursor save,
+ * after the events up to that cursor were handed out, while the file still
+ * holds the previous position. */
+struct barrier_log {
+        struct fixture *fx;
+        unsigned calls;
+        size_t events_seen;
+        bool cursor_file_had_last; /* at the call: already the newest cursor? */
+};
+
+static void on_barrier(void *userdata) {
+        struct barrier_log *b = userdata;
+        _cleanup_free_ char *file = NULL;
+        struct fl_recorder *rec = &b->fx->rec;
+
+        b->calls++;
+        b->events_seen = rec->n_events;
+        assert_true(asprintf(&file, "%s/journal.cursor", b->fx->state) > 0);
+        b->cursor_file_had_last = false;
+        if (access(file, F_OK) == 0 && rec->n_events > 0) {
+                _cleanup_free_ char *cursor = fl_test_read_file(file, NULL);
+                const char *last = rec->events[rec->n_events - 1].identity;
+                b->cursor_file_had_last = strncmp(cursor, last, strlen(last)) == 0;
+        }
+}
+
+static void test_barrier_before_cursor_save(void **state) {
+        struct fixture *fx = *state;
+        struct barrier_log b = {.fx = fx};
+        struct fl_journal_config cfg = {
+                .state_dir = fx->state,
+                .journal_directory = fx->journals,
+                .barrier = on_barrier,
+                .barrier_userdata = &b,
+        };
+        struct fl_journal_stats st;
+
+        write_entries(fx, "a.journal", NULL, (const char *[]){"one", "two", "three", NULL});
+        assert_int_equal(
+                fl_source_journal_new(fx->event, &cfg, fl_recorder_record, &fx->rec, &fx->src), 0);
+        wait_events(fx, 3);
+        fl_source_journal_get_stats(fx->src, &st);
+        assert_int_equal(st.cursor_saves, 1);
+        assert_int_equal(b.calls, 1);
+        assert_int_equal(b.events_seen, 3);
+        assert_false(b.cursor_file_had_last);
+
+        /* Nothing new: no save, no barrier. */
+        assert_int_equal(fl_source_journal_flush_cursor(fx->src), 0);
+        assert_int_equal(b.calls, 1);
+        write_entries(fx, "b.journal", NULL, (const char *[]){"four", NULL});
+        wait_events(fx, 4);
+        assert_int_equal(b.calls, 2);
+        assert_int_equal(b.events_seen, 4);
+        assert_false(b.cursor_file_had_last);
+}
+
 static void test_follow_new_files(void **state) {
         struct fixture *fx = *state;
         struct fl_journal_stats st;
@@ -661,6 +718,7 @@ static void test_config_errors(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_kernel_form_fields, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_barrier_before_cursor_save, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_follow_new_files, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_first_start_at_current_boot, setup, teardown),
                 cmocka_unit_test_setup_teardown(

@@ -178,7 +178,7 @@ s.serve_forever()' >"$work/coordinator.port" &
     idle_run idle-coordinator agent_idle_coordinator "coordinator {
   url = \"http://127.0.0.1:$port\"
   signing_key_file = \"$work/keys/node.ed25519\"
-  idle_release = \"3s\"
+  idle_release = \"${FL_BENCH_IDLE_RELEASE:-3s}\"
 }"
     note "idle-coordinator: the stand-in coordinator got what the boot's kernel log fired"
     kill "$server"
