@@ -69,6 +69,44 @@ static int take_string(const json_t *o, const char *name, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The coordinator names the constraint that refused a trigger as an object,
+ * {"kind","value","period","scope","file","line"} (docs/coordinator.md); it is
+ * kept as the label the coordinator's own journal entry carries,
+ * "maxExecution 1/1h per node (FILE:LINE)", so both sides read alike. A plain
+ * string is taken as is, any other shape as compact JSON. Cut at the cap;
+ * returns -ENOMEM only. */
+static int take_constraint(const json_t *o, char **ret) {
+        const json_t *c = json_object_get(o, "constraint");
+        const json_t *value, *line;
+        const char *kind, *period, *scope, *file;
+        char *s = NULL;
+
+        *ret = NULL;
+        if (!json_is_object(c))
+                return take_string(o, "constraint", ret);
+        kind = json_string_value(json_object_get(c, "kind"));
+        period = json_string_value(json_object_get(c, "period"));
+        scope = json_string_value(json_object_get(c, "scope"));
+        file = json_string_value(json_object_get(c, "file"));
+        value = json_object_get(c, "value");
+        line = json_object_get(c, "line");
+        if (kind && period && scope && file && json_is_integer(value) && json_is_integer(line)) {
+                if (asprintf(&s,
+                            "%s %" JSON_INTEGER_FORMAT "/%s per %s (%s:%" JSON_INTEGER_FORMAT ")",
+                            kind, json_integer_value(value), period, scope, file,
+                            json_integer_value(line)) < 0)
+                        return -ENOMEM;
+        } else {
+                s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+                if (!s)
+                        return -ENOMEM;
+        }
+        if (strlen(s) > FL_DELIVERY_ANSWER_FIELD_MAX)
+                s[FL_DELIVERY_ANSWER_FIELD_MAX] = '\0';
+        *ret = s;
+        return 0;
+}
+
 static enum fl_delivery_verdict classify(int status, enum fl_answer_decision d) {
         if (d == FL_ANSWER_DEFERRED)
                 return FL_DELIVERY_RETRY;
@@ -102,7 +140,6 @@ int fl_delivery_answer_parse(int http_status, const char *body, size_t size,
                         {"workflow_id", &a.workflow_id},
                         {"run_id", &a.run_id},
                         {"task_queue", &a.task_queue},
-                        {"constraint", &a.constraint},
                         {"reason", &a.reason},
                         {"error", &a.error},
                         {"message", &a.message},
@@ -116,6 +153,11 @@ int fl_delivery_answer_parse(int http_status, const char *body, size_t size,
                                 fl_delivery_answer_done(&a);
                                 return r;
                         }
+                }
+                r = take_constraint(j, &a.constraint);
+                if (r < 0) {
+                        fl_delivery_answer_done(&a);
+                        return r;
                 }
         }
         /* A malformed Retry-After is ignored: the backoff alone decides. */

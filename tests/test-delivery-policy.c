@@ -139,6 +139,21 @@ static void test_answer_members(void **state) {
         assert_null(a.workflow_id); /* wrong type: dropped */
         fl_delivery_answer_done(&a);
 
+        /* The coordinator's shape: an object, kept as its journal label. */
+        const char *object = "{\"decision\":\"rejected\",\"constraint\":{\"kind\":\"maxExecution\","
+                             "\"value\":1,\"period\":\"1h\",\"scope\":\"node\","
+                             "\"file\":\"/etc/faultline/workflows.d/d.hcl\",\"line\":14}}";
+        assert_int_equal(fl_delivery_answer_parse(409, object, strlen(object), NULL, NOW, &a), 0);
+        assert_string_equal(
+                a.constraint, "maxExecution 1/1h per node (/etc/faultline/workflows.d/d.hcl:14)");
+        assert_int_equal(a.verdict, FL_DELIVERY_DECIDED);
+        fl_delivery_answer_done(&a);
+        const char *partial = "{\"decision\":\"rejected\",\"constraint\":{\"kind\":\"x\","
+                              "\"value\":\"1\"}}";
+        assert_int_equal(fl_delivery_answer_parse(409, partial, strlen(partial), NULL, NOW, &a), 0);
+        assert_string_equal(a.constraint, "{\"kind\":\"x\",\"value\":\"1\"}");
+        fl_delivery_answer_done(&a);
+
         /* A peer-controlled string is cut at the cap. */
         memset(big, 'x', sizeof(big) - 1);
         big[sizeof(big) - 1] = '\0';

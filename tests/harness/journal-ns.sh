@@ -15,7 +15,8 @@
 #
 # The script waits until journald answers `journalctl --sync`, runs the
 # command with FL_JOURNAL_NS=1 in its environment, stops journald by PID and
-# exits with the command's status. Everything it created lives in the
+# exits with the command's status. SIGTERM, SIGHUP and SIGINT are passed on
+# to the command as SIGTERM. Everything it created lives in the
 # namespace's tmpfs and disappears with it.
 #
 # Needs root (mount namespace) and /lib/systemd/systemd-journald. When those
@@ -95,8 +96,23 @@ for _ in $(seq 100); do
 done
 ((ready)) || unavailable "systemd-journald did not become ready in 10 s"
 
+# The command runs as a background job so that SIGTERM, SIGHUP and SIGINT
+# reach this shell at once (a shell waiting for a foreground job runs its
+# traps only after the job ended) and are passed on as SIGTERM: a background
+# job of a non-interactive shell has SIGINT ignored. The command then cleans
+# up, and journald is stopped after it.
 set +e
-FL_JOURNAL_NS=1 "$@"
-status=$?
+FL_JOURNAL_NS=1 "$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null' TERM HUP INT
+while :; do
+    wait "$child"
+    status=$?
+    # Above 128: the child died of a signal, or a trap interrupted the wait.
+    if ((status > 128)) && kill -0 "$child" 2>/dev/null; then
+        continue
+    fi
+    break
+done
 set -e
 exit "$status"

@@ -8,6 +8,8 @@
     python3 -m flharness temporal list --dir DIR [QUERY]
     python3 -m flharness temporal describe --dir DIR WORKFLOW_ID
     python3 -m flharness temporal run [--dir DIR] -- COMMAND [ARGS...]
+    python3 -m flharness demo --build BUILD       # scripts/demo.sh, inside journal-ns.sh
+    python3 -m flharness bench-e2e --build BUILD  # scripts/bench.d/e2e.sh, same
 
 start and run also take --dynamic-config KEY=VALUE (repeatable), e.g.
 frontend.namespaceRPS.visibility=10000 to lift the dev server's limit of about
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 
+from . import bench, demo
 from .temporal import TemporalError, TemporalMissing, TemporalServer
 
 EXIT_MISSING = 77
@@ -180,6 +183,8 @@ def _parser():
     sp.add_argument("--keep", action="store_true", help="keep the temporary directory")
     sp.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     sp.set_defaults(fn=_cmd_run)
+    demo.add_parser(comp)
+    bench.add_parser(comp)
     return p
 
 
@@ -187,6 +192,8 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     if getattr(args, "command", None) and args.command[0] == "--":
         args.command = args.command[1:]
+    if args.component in ("demo", "bench-e2e"):
+        demo.install_signal_handlers()
     try:
         return args.fn(args)
     except TemporalMissing as e:
