@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "trigger_sign.h"
 
-#include "digest.h"
 #include "httpsig.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CONTENT_TYPE "application/json"
 
 struct fl_trigger_signer {
         EVP_PKEY *key;
@@ -62,53 +59,26 @@ void fl_signed_headers_done(struct fl_signed_headers *h) {
         }
 }
 
-/* "Name: value", or NULL without memory. */
-static char *header_line(const char *name, const char *value) {
-        char *line;
-        return asprintf(&line, "%s: %s", name, value) < 0 ? NULL : line;
-}
-
 int fl_trigger_sign(const struct fl_trigger_signer *s, const char *body, size_t size, int64_t now,
         struct fl_signed_headers *ret) {
-        _cleanup_free_ char *digest = NULL, *input = NULL, *signature = NULL;
+        char *lines[FL_HTTPSIG_TRIGGER_HEADERS + 1] = {};
         struct fl_signed_headers h = {};
         int r;
 
-        r = fl_digest_content_digest(body, size, &digest);
+        r = fl_httpsig_trigger_headers(s->url, s->key, s->key_id, body, size, now, lines, NULL);
         if (r < 0)
                 return r;
-
-        /* What the coordinator will see: these header lines, and Host from
-         * the URL (curl derives it the same way). */
-        const struct fl_http_header headers[] = {
-                {"Content-Type", CONTENT_TYPE},
-                {"Content-Digest", digest},
-        };
-        const struct fl_http_request req = {
-                .method = "POST",
-                .target_uri = s->url,
-                .headers = headers,
-                .n_headers = ELEMENTSOF(headers),
-        };
-        const struct fl_httpsig_sign_params params = {
-                .components = fl_httpsig_trigger_components,
-                .keyid = s->key_id,
-                .created = now,
-        };
-
-        r = fl_httpsig_sign(&req, &params, s->key, &input, &signature, NULL);
-        if (r < 0)
-                return r;
-        h.lines[0] = header_line("Content-Type", CONTENT_TYPE);
-        h.lines[1] = header_line("Accept", "application/json");
-        h.lines[2] = header_line("Content-Digest", digest);
-        h.lines[3] = header_line("Signature-Input", input);
-        h.lines[4] = header_line("Signature", signature);
-        for (size_t i = 0; i < FL_SIGNED_HEADERS; i++)
-                if (!h.lines[i]) {
-                        fl_signed_headers_done(&h);
-                        return -ENOMEM;
-                }
+        /* Content-Type, Accept (not covered by the signature), then the
+         * digest and the signature lines. */
+        h.lines[0] = lines[0];
+        h.lines[2] = lines[1];
+        h.lines[3] = lines[2];
+        h.lines[4] = lines[3];
+        if (asprintf(&h.lines[1], "Accept: application/json") < 0) {
+                h.lines[1] = NULL;
+                fl_signed_headers_done(&h);
+                return -ENOMEM;
+        }
         *ret = h;
         return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The header lines of one signed POST /v1/triggers attempt
- * (docs/signatures.md): Content-Type, Accept, Content-Digest (RFC 9530,
+ * (docs/signatures.md): Content-Type, Content-Digest (RFC 9530,
  * sha-256 of the exact body) and the RFC 9421 Signature-Input and Signature
  * over fl_httpsig_trigger_components, with the configured keyid, created =
  * now and a fresh nonce. Every attempt is signed anew: a retry carries a new

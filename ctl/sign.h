@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FL_CTL_SIGNED_HEADERS 4
+#include "httpsig.h"
+
+#define FL_CTL_SIGNED_HEADERS FL_HTTPSIG_TRIGGER_HEADERS
 
 /* The header lines ("Content-Type: ...", "Content-Digest: ...",
  * "Signature-Input: ...", "Signature: ...") of POST `url` (the absolute URL

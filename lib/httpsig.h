@@ -222,3 +222,17 @@ extern const char *const fl_httpsig_trigger_components[];
 extern const char *const fl_httpsig_trigger_required[];
 #define FL_HTTPSIG_TRIGGER_REQUIRED_PARAMS \
         (FL_HTTPSIG_PARAM_CREATED | FL_HTTPSIG_PARAM_KEYID | FL_HTTPSIG_PARAM_NONCE)
+
+#define FL_HTTPSIG_TRIGGER_HEADERS 4
+
+/* The header lines ("Content-Type: ...", "Content-Digest: ...",
+ * "Signature-Input: ...", "Signature: ...") of a POST of `body` to `url`
+ * (the absolute URL the request goes to), signed over the trigger profile
+ * with `key`, `key_id`, created = `now` (Unix seconds) and a fresh nonce.
+ * NULL-terminated. Returns 0 and new strings (release them with
+ * fl_httpsig_trigger_headers_done()), -EINVAL (a URL the signature cannot
+ * cover; `error` says why if non-NULL), -EIO (crypto) or -ENOMEM. */
+int fl_httpsig_trigger_headers(const char *url, EVP_PKEY *key, const char *key_id, const char *body,
+        size_t size, int64_t now, char *ret_lines[static FL_HTTPSIG_TRIGGER_HEADERS + 1],
+        struct fl_httpsig_error *error);
+void fl_httpsig_trigger_headers_done(char *lines[static FL_HTTPSIG_TRIGGER_HEADERS + 1]);
