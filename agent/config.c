@@ -414,7 +414,7 @@ static void init_config(void *obj) {
         (void) apply_defaults(c);
         c->sysfs_interval_usec = 10 * USEC_PER_SEC;
         c->sysfs_rescan_usec = 60 * USEC_PER_SEC;
-        c->bpf_ringbuf_bytes = 256 * 1024;
+        c->bpf_ringbuf_bytes = 64 * 1024;
         c->reload_delay_usec = 200 * USEC_PER_MSEC;
         c->metrics_interval_usec = 15 * USEC_PER_SEC;
         c->log_level = LOG_INFO;

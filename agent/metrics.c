@@ -201,6 +201,9 @@ static void journal_metrics(FILE *f, const struct fl_source_journal *j) {
         fl_prom_header(f, P "journal_cursor_errors_total", "counter",
                 "Cursor file problems (unusable at start, failed saves).");
         fl_prom_sample(f, P "journal_cursor_errors_total", NULL, st.cursor_errors);
+        fl_prom_header(f, P "journal_reopens_total", "counter",
+                "Journal reopened after a backlog, to release the pages it mapped.");
+        fl_prom_sample(f, P "journal_reopens_total", NULL, st.reopens);
 }
 
 static void sysfs_metrics(FILE *f, const struct fl_source_sysfs *s) {

@@ -8,7 +8,7 @@
  * accepted). A reload re-reads only files whose identity (device, inode,
  * size, mtime, ctime) changed, or whose mtime is so close to the last read
  * that an edit in the same timestamp tick could hide (those are read and
- * compared by SHA-256). Then it decides per file:
+ * compared by a 128-bit content hash, lib/hash128.h). Then it decides per file:
  *
  *   contents compile, no clash        -> the new version goes in force
  *   contents do not compile           -> the last good version stays (if any)
@@ -22,6 +22,7 @@
  */
 #include "rules_internal.h"
 
+#include "hash128.h"
 #include "hashmap.h"
 #include "macro.h"
 #include "rules_load.h"
@@ -30,9 +31,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,8 +59,7 @@ struct rules_file {
         off_t size;
         struct timespec mtime, ctime;
         uint64_t read_usec; /* CLOCK_REALTIME of that read */
-        unsigned char hash[EVP_MAX_MD_SIZE];
-        unsigned hash_len;
+        uint8_t hash[FL_HASH128_SIZE];
 
         /* What those contents compile to, or why they do not. */
         bool parsed_ok;
@@ -264,7 +264,6 @@ static void set_identity(struct rules_file *f, const struct stat *st, uint64_t n
  * in force, and read again next time. */
 static int set_problem(struct rules_file *f, const char *fmt, const char *what) {
         f->have_identity = false;
-        f->hash_len = 0;
         f->parsed_ok = false;
         f->parsed_is_good = false;
         rule_list_clear(&f->parsed);
@@ -319,8 +318,7 @@ static int read_contents(
  * gone, or -ENOMEM. */
 static int refresh(struct fl_rules_dir *d, int dir_fd, struct rules_file *f) {
         _cleanup_free_ char *data = NULL;
-        unsigned char hash[EVP_MAX_MD_SIZE];
-        unsigned hash_len = 0;
+        uint8_t hash[FL_HASH128_SIZE];
         struct stat st;
         uint64_t now = realtime_usec();
         size_t size;
@@ -352,9 +350,10 @@ static int refresh(struct fl_rules_dir *d, int dir_fd, struct rules_file *f) {
                 return set_problem(f, "cannot read the file: %s", strerror(-r));
         d->stats.files_read++;
 
-        if (!EVP_Digest(data, size, hash, &hash_len, EVP_sha256(), NULL))
-                return -ENOMEM;
-        if (f->have_identity && f->hash_len == hash_len && memcmp(f->hash, hash, hash_len) == 0) {
+        r = fl_hash128(data, size, hash);
+        if (r < 0)
+                return set_problem(f, "cannot hash the file: %s", strerror(-r));
+        if (f->have_identity && memcmp(f->hash, hash, sizeof(hash)) == 0) {
                 /* Touched or rewritten with the same bytes. */
                 set_identity(f, &st, now);
                 d->stats.files_unchanged++;
@@ -371,8 +370,7 @@ static int refresh(struct fl_rules_dir *d, int dir_fd, struct rules_file *f) {
         d->stats.files_parsed++;
 
         set_identity(f, &st, now);
-        memcpy(f->hash, hash, hash_len);
-        f->hash_len = hash_len;
+        memcpy(f->hash, hash, sizeof(hash));
         rule_list_clear(&f->parsed);
         fl_diags_free(f->problems);
         f->problems = NULL;

@@ -18,7 +18,7 @@
 #include "faultline.skel.h"
 #include "macro.h"
 
-#define RINGBUF_DEFAULT_BYTES (256u * 1024)
+#define RINGBUF_DEFAULT_BYTES (64u * 1024)
 #define RINGBUF_MAX_BYTES     (1024u * 1024 * 1024)
 #define TEST_RUN_ARGS_MAX     12 /* MAX_BPF_FUNC_ARGS: what a raw_tp context holds */
 /* After a burst, look once more for drops the kernel counted after the last

@@ -28,7 +28,9 @@
 #include "fileio.h"
 #include "macro.h"
 
-#define CURSOR_FILE_MAX 4096
+#define CURSOR_FILE_MAX      4096
+/* At most one reopen a minute, however bursty the log. */
+#define REOPEN_INTERVAL_USEC (60 * UINT64_C(1000000))
 
 #define journal_debug(j, ...) fl_logf((j)->log, (j)->log_userdata, LOG_DEBUG, __VA_ARGS__)
 
@@ -84,6 +86,9 @@ struct fl_source_journal {
         sd_event_source *drain;
 
         char *cursor_path;
+        char *directory; /* journal_directory, or NULL: the system journal */
+        bool backlog;    /* a drain found more than one batch waiting */
+        uint64_t reopened_usec;
         char boot_id[33];
         sd_id128_t boot;
         unsigned batch_max;
@@ -213,6 +218,28 @@ static int apply_matches(sd_journal *journal, const struct match_set *m) {
                         r = sd_journal_add_match(journal, m->matches[k], 0);
         }
         return r < 0 ? r : 0;
+}
+
+/* ---- the journal itself ---- */
+
+static int open_journal(const struct fl_source_journal *j, sd_journal **ret) {
+        sd_journal *journal;
+        int r;
+
+        if (j->directory)
+                r = sd_journal_open_directory(&journal, j->directory, 0);
+        else
+                r = sd_journal_open(&journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return r;
+        /* Cap what decompression may produce for one field. */
+        r = sd_journal_set_data_threshold(journal, FL_JOURNAL_MESSAGE_MAX + 64);
+        if (r < 0) {
+                sd_journal_close(journal);
+                return r;
+        }
+        *ret = journal;
+        return 0;
 }
 
 /* ---- position ---- */
@@ -464,6 +491,41 @@ static int drain_batch(struct fl_source_journal *j) {
         return n == j->batch_max ? 1 : 0;
 }
 
+static void kick(struct fl_source_journal *j);
+static void rearm_timeout(struct fl_source_journal *j);
+
+/* sd-journal keeps every page it read mapped until the journal is closed:
+ * after the boot's backlog (or a burst) that is most of a megabyte of an
+ * agent that should idle in a few. Opening it again and seeking back by
+ * cursor lets go of them. The new instance watches before the old one is
+ * closed, so nothing written in between is missed. */
+static int reopen(struct fl_source_journal *j) {
+        sd_journal *journal = NULL;
+        int fd, events, r;
+
+        r = open_journal(j, &journal);
+        if (r >= 0)
+                r = apply_matches(journal, &j->matches);
+        if (r >= 0)
+                r = fd = sd_journal_get_fd(journal);
+        if (r >= 0)
+                r = events = sd_journal_get_events(journal);
+        if (r >= 0)
+                r = sd_event_source_set_io_fd(j->io, fd);
+        if (r < 0) {
+                sd_journal_close(journal);
+                return r;
+        }
+        (void) sd_event_source_set_io_events(j->io, (uint32_t) events);
+        sd_journal_close(j->journal);
+        j->journal = journal;
+        j->stats.reopens++;
+        j->reopened_usec = now_usec(CLOCK_MONOTONIC);
+        r = reposition(j);
+        rearm_timeout(j);
+        return r;
+}
+
 static int on_drain(sd_event_source *es, uint64_t usec, void *userdata) {
         struct fl_source_journal *j = userdata;
         int r = drain_batch(j);
@@ -474,8 +536,17 @@ static int on_drain(sd_event_source *es, uint64_t usec, void *userdata) {
                 /* Caught up (or stuck until the journal changes): the one-shot
                  * drain stays off until the journal fd reports news. */
                 (void) save_cursor(j);
+                if (r == 0 && j->backlog &&
+                        now_usec(CLOCK_MONOTONIC) - j->reopened_usec >= REOPEN_INTERVAL_USEC) {
+                        j->backlog = false;
+                        r = reopen(j);
+                        if (r < 0)
+                                journal_debug(j, "journal: cannot reopen: %s", strerror(-r));
+                        kick(j);
+                }
                 return 0;
         }
+        j->backlog = true;
         /* More is waiting: come back after the loop's other sources had a
          * turn. */
         (void) sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
@@ -617,14 +688,14 @@ int fl_source_journal_new(sd_event *event, const struct fl_journal_config *confi
                 }
         }
 
-        if (config->journal_directory)
-                r = sd_journal_open_directory(&j->journal, config->journal_directory, 0);
-        else
-                r = sd_journal_open(&j->journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
-        if (r < 0)
-                goto fail;
-        /* Cap what decompression may produce for one field. */
-        r = sd_journal_set_data_threshold(j->journal, FL_JOURNAL_MESSAGE_MAX + 64);
+        if (config->journal_directory) {
+                j->directory = strdup(config->journal_directory);
+                if (!j->directory) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+        }
+        r = open_journal(j, &j->journal);
         if (r < 0)
                 goto fail;
 
@@ -696,6 +767,7 @@ struct fl_source_journal *fl_source_journal_free(struct fl_source_journal *j) {
                 free(j->values[f]);
         free(j->cursor);
         free(j->cursor_path);
+        free(j->directory);
         sd_event_unref(j->event);
         free(j);
         return NULL;

@@ -78,6 +78,7 @@ struct fl_journal_stats {
         uint64_t last_batch; /* entries in the latest such round */
         uint64_t max_batch;
         uint64_t invalidations; /* journal files added, removed or rotated */
+        uint64_t reopens;       /* after a backlog, to release its mappings */
         uint64_t truncated;     /* field values cut at their cap */
         uint64_t read_errors;   /* failures reading an entry (it is skipped) */
         uint64_t cursor_saves;

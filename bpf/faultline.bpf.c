@@ -39,7 +39,7 @@ __u64 fl_lost_total = 0;
 
 struct {
         __uint(type, BPF_MAP_TYPE_RINGBUF);
-        __uint(max_entries, 256 * 1024); /* resized by the loader */
+        __uint(max_entries, 64 * 1024); /* resized by the loader */
 } events SEC(".maps");
 
 struct {

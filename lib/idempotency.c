@@ -1,33 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "idempotency.h"
 
+#include "hash128.h"
+#include "macro.h"
+
 #include <errno.h>
-#include <openssl/evp.h>
+#include <stdint.h>
 #include <string.h>
 
 int fl_idempotency_key(const char *node, const char *rule, const char *key, const char *identity,
         char ret[static FL_IDEMPOTENCY_KEY_LEN + 1]) {
-        const char *parts[] = {node, rule, key, identity};
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
-        EVP_MD_CTX *ctx;
-        int ok = 1;
+        const void *parts[] = {node, rule, key, identity};
+        size_t sizes[ELEMENTSOF(parts)];
+        uint8_t md[FL_HASH128_SIZE];
+        int r;
 
-        for (size_t i = 0; i < 4; i++)
+        /* The NUL separators keep ("ab","c") and ("a","bc") apart. */
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
                 if (!parts[i])
                         return -EINVAL;
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                return -ENOMEM;
-        ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-        /* The NUL separators keep ("ab","c") and ("a","bc") apart. */
-        for (size_t i = 0; ok && i < 4; i++)
-                ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
-        ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
-        EVP_MD_CTX_free(ctx);
-        if (!ok || md_len < FL_IDEMPOTENCY_KEY_LEN / 2)
-                return -EIO;
-
+                sizes[i] = strlen(parts[i]) + 1;
+        }
+        r = fl_hash128_parts(parts, sizes, ELEMENTSOF(parts), md);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < FL_IDEMPOTENCY_KEY_LEN / 2; i++) {
                 static const char hex[] = "0123456789abcdef";
                 ret[2 * i] = hex[md[i] >> 4];

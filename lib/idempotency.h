@@ -5,8 +5,8 @@
 
 #define FL_IDEMPOTENCY_KEY_LEN 32
 
-/* Derives the idempotency key of a firing: the first 128 bits of
- * SHA-256(node NUL rule NUL key NUL identity) in hex. `identity` names the
+/* Derives the idempotency key of a firing: the 128-bit content hash
+ * (lib/hash128.h) of node NUL rule NUL key NUL identity, in hex. `identity` names the
  * event that completed the threshold (journal cursor, kernel timestamp), so
  * re-reading the same events after a crash yields the same key, and the
  * coordinator's workflow id derived from it makes a redelivery a no-op.

@@ -52,7 +52,7 @@ sources {
 
 sysfs_interval        = "10s"   # EDAC counters, thermal zones, hwmon sensors
 sysfs_rescan_interval = "60s"   # new, vanished and degraded sensors
-bpf_ringbuf_size      = 262144  # bytes, a power of two
+bpf_ringbuf_size      = 65536   # bytes, a power of two; a storm past it is counted, not lost
 reload_delay          = "200ms" # rules.d changes settle this long before a reload
 
 # node_exporter's textfile collector (--collector.textfile.directory).

@@ -28,7 +28,7 @@ APT_PACKAGES=(
     build-essential cmake ninja-build pkg-config clang-14 llvm-14 lld-14
     libclang-rt-14-dev clang-format-14 bpftool libbpf-dev libelf-dev zlib1g-dev
     # libraries
-    libsystemd-dev libssl-dev libcurl4-openssl-dev libevent-dev libjansson-dev
+    libsystemd-dev libssl-dev libxxhash-dev libcurl4-openssl-dev libevent-dev libjansson-dev
     libpcre2-dev libcmocka-dev libfuse3-dev
     # runtime and test tools
     fuse3 mount systemd systemd-journal-remote util-linux procps iproute2 openssl

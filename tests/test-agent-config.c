@@ -159,7 +159,7 @@ static void test_defaults(void **state) {
         assert_null(c->metrics_file);
         assert_int_equal(c->sysfs_interval_usec, 10 * SEC);
         assert_int_equal(c->sysfs_rescan_usec, 60 * SEC);
-        assert_int_equal(c->bpf_ringbuf_bytes, 256 * 1024);
+        assert_int_equal(c->bpf_ringbuf_bytes, 64 * 1024);
         assert_int_equal(c->reload_delay_usec, 200 * MSEC);
         assert_int_equal(c->metrics_interval_usec, 15 * SEC);
         assert_int_equal(c->log_level, LOG_INFO);

@@ -221,6 +221,38 @@ static void test_restart_no_replay_no_loss(void **state) {
         expect_messages(fx, (const char *[]){"7", NULL});
 }
 
+static bool reopened(void *userdata) {
+        struct fixture *fx = userdata;
+        struct fl_journal_stats st;
+
+        fl_source_journal_get_stats(fx->src, &st);
+        return st.reopens > 0;
+}
+
+/* After a backlog longer than a batch the journal is opened again (to let
+ * go of what sd-journal mapped while reading it): nothing read twice, nothing
+ * logged around the reopen missed. */
+static void test_reopen_after_backlog(void **state) {
+        struct fixture *fx = *state;
+        struct fl_journal_config cfg = {.state_dir = fx->state, .batch_max = 2};
+        struct fl_journal_stats st;
+
+        for (int i = 1; i <= 5; i++) {
+                char text[8];
+                snprintf(text, sizeof(text), "b%d", i);
+                kmsg(fx, text);
+        }
+        assert_int_equal(
+                fl_source_journal_new(fx->event, &cfg, fl_recorder_record, &fx->rec, &fx->src), 0);
+        expect_messages(fx, (const char *[]){"b1", "b2", "b3", "b4", "b5", NULL});
+        assert_int_equal(fl_test_run_until(fx->event, reopened, fx, TIMEOUT_USEC), 0);
+
+        kmsg(fx, "after");
+        expect_messages(fx, (const char *[]){"b1", "b2", "b3", "b4", "b5", "after", NULL});
+        fl_source_journal_get_stats(fx->src, &st);
+        assert_int_equal(st.reopens, 1);
+}
+
 static void test_first_start_reads_current_boot(void **state) {
         struct fixture *fx = *state;
         _cleanup_free_ char *first = NULL;
@@ -320,6 +352,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_live_kernel_lines, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart_no_replay_no_loss, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reopen_after_backlog, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         test_first_start_reads_current_boot, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_match_groups_for_daemons, setup, teardown),

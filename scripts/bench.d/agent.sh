@@ -212,6 +212,7 @@ idle_run() {
     if grep -q libcurl "/proc/$pid/maps"; then
         note "$name: libcurl is mapped"
     fi
+    note "$name: $(metric "$work/$name/agent.prom" faultline_agent_journal_lines_total) journal lines read, $(metric "$work/$name/agent.prom" faultline_agent_journal_reopens_total) reopens"
     note "$name: RSS by mapping (KiB, top 12):"
     awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 == "" ? "[anon]" : $6 } /^Rss:/ { r[name] += $2 }
          END { for (n in r) print r[n], n }' "/proc/$pid/smaps" | sort -rn | head -12 >&2
