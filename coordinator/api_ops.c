@@ -12,6 +12,7 @@
  */
 #include "manager.h"
 
+#include "acl.h"
 #include "config_parse.h"
 #include "messages.h"
 #include "names.h"
@@ -487,6 +488,18 @@ void fl_api_pause(struct fl_request *r, void *userdata) {
         if (r->method == FL_METHOD_GET) {
                 fl_request_reply_json(r, 200,
                         json_pack("{s:o}", "pauses", fl_pause_state_json(m->pauses)), NULL, NULL);
+                return;
+        }
+        /* Stopping or restarting remediation for a whole scope must be
+         * attributable, even where a broad POST rule (the seed's
+         * global_post) makes the route public. */
+        if (!fl_acl_names_caller(&m->config->server_config, r->method, r->path, r->identity)) {
+                fl_request_reply_error(r, 403, "forbidden",
+                        "%s needs a caller named in the uris of a route_rule for %s %s "
+                        "(allow_public does not cover it)%s%s",
+                        r->method == FL_METHOD_POST ? "pausing" : "resuming",
+                        r->method == FL_METHOD_POST ? "POST" : "DELETE", r->path,
+                        r->identity ? "; not " : "", r->identity ? r->identity : "");
                 return;
         }
         if (pause_target(r, &p, &body, err, sizeof(err)) < 0) {

@@ -805,6 +805,16 @@ alertmanager {{
     # --- pause --------------------------------------------------------------
     def test_pause_resume_and_restart(self):
         c, e = self.coord, self.env
+        # The seed's global_post makes POST public; pausing still needs a
+        # caller its uris name, and nothing was paused.
+        need = ("pausing needs a caller named in the uris of a route_rule for POST /v1/pause "
+                "(allow_public does not cover it)")
+        body = json.dumps({"scope": "all", "reason": "anyone"})
+        self.assertError(c.request("POST", "/v1/pause", body), 403, "forbidden", need)
+        self.assertError(c.request("POST", "/v1/pause", body, cert="other"), 403, "forbidden",
+                         need + "; not " + OTHER)
+        st, _, ans = c.request("GET", "/v1/pause", cert="admin")
+        self.assertEqual((st, ans["pauses"]), (200, []))
         st, _, ans = c.request("POST", "/v1/pause", cert="admin", body=json.dumps(
             {"scope": "workflow", "workflow": "paused", "reason": "firmware rollout"}))
         self.assertEqual(st, 200, ans)
