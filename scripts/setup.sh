@@ -32,7 +32,7 @@ APT_PACKAGES=(
     libpcre2-dev libcmocka-dev libfuse3-dev
     # runtime and test tools
     fuse3 mount systemd systemd-journal-remote util-linux procps iproute2 openssl
-    curl jq unzip xxd python3 python3-venv rpm dpkg-dev file
+    curl jq unzip xxd xxhash python3 python3-venv rpm dpkg-dev file
     # packaging tests: man page linters, scratch-root installs
     mandoc man-db groff-base binutils
 )

@@ -15,7 +15,6 @@ The expected workflow ids are computed from the journal files alone
 coordinator's "faultline-WORKFLOW-KEY"), never from what the agent says.
 """
 
-import hashlib
 import json
 import os
 import re
@@ -39,12 +38,11 @@ def free_port():
 
 
 def idempotency_key(node, rule, key, identity):
-    """lib/idempotency.c: the first 128 bits of SHA-256(node NUL rule NUL key
-    NUL identity NUL), hex."""
-    h = hashlib.sha256()
-    for part in (node, rule, key, identity):
-        h.update(part.encode() + b"\0")
-    return h.hexdigest()[:32]
+    """lib/idempotency.c: XXH3-128 of node NUL rule NUL key NUL identity NUL,
+    hex; computed by xxhsum (Debian's xxhash), not by the code under test."""
+    data = b"".join(part.encode() + b"\0" for part in (node, rule, key, identity))
+    out = subprocess.run(["xxhsum", "-H2", "-"], input=data, capture_output=True, check=True)
+    return out.stdout.split()[0].decode()
 
 
 class Binaries:
