@@ -17,13 +17,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http_client.h"
 #include "macro.h"
@@ -250,6 +253,16 @@ static const struct fl_channel_ops channel_ops = {
         .closed = on_closed,
 };
 
+/* Run as root by the agent's unit, exec gives us its bounding set again
+ * (CAP_BPF, CAP_PERFMON): the process that talks to the network holds no
+ * capability at all. Dropping needs no privilege. */
+static int drop_capabilities(void) {
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
+
+        return syscall(SYS_capset, &h, none) < 0 ? negative_errno() : 0;
+}
+
 static int run(int fd) {
         struct sender s = {};
         int r, status = EXIT_USAGE;
@@ -284,7 +297,7 @@ int main(int argc, char **argv) {
         };
         char *end = NULL;
         long fd = 3;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
                 switch (c) {
@@ -314,5 +327,11 @@ int main(int argc, char **argv) {
         /* Our writes to the socket use MSG_NOSIGNAL; TLS writes under curl
          * may not. A closed connection is an error to report, not a kill. */
         (void) signal(SIGPIPE, SIG_IGN);
+        r = drop_capabilities();
+        if (r < 0) {
+                fprintf(stderr, "faultline-agent-sender: cannot drop capabilities: %s\n",
+                        strerror(-r));
+                return EXIT_USAGE;
+        }
         return run((int) fd);
 }
