@@ -9,6 +9,9 @@
  *                                 hello (key, TLS files), libcurl loaded,
  *                                 TLS handshake, signed POST
  *   delivery_sender_warm_post_*   the running sender, kept-alive connection
+ *   delivery_sender_spawn_call_*  of the cold post, the time inside
+ *                                 fl_sender_post() (fork, exec, hello sent):
+ *                                 what the caller's loop waits
  *   delivery_sender_start_*       fork, exec and hello alone (fl_sender_start)
  *   delivery_http_cold_post_*     for comparison, what it cost in-process
  *                                 before: libcurl loaded, TLS handshake
@@ -78,7 +81,7 @@ int main(int argc, char **argv) {
         size_t warm = argc > 4 ? strtoul(argv[4], NULL, 10) : 200;
         _cleanup_free_ char *dir = NULL, *key_file = NULL, *ca = NULL, *cert = NULL, *ckey = NULL,
                             *server_dir = NULL;
-        _cleanup_free_ uint64_t *t = NULL;
+        _cleanup_free_ uint64_t *t = NULL, *spawn = NULL;
         struct fl_http_test_server server = {};
         struct run r = {};
         EVP_PKEY *key;
@@ -90,12 +93,14 @@ int main(int argc, char **argv) {
                 return 2;
         }
         t = calloc(cold > warm ? cold : warm, sizeof(*t));
+        spawn = calloc(cold, sizeof(*spawn));
         dir = fl_test_mkdtemp();
         if (asprintf(&key_file, "%s/node.ed25519", dir) < 0 ||
                 asprintf(&server_dir, "%s/server", dir) < 0 ||
                 asprintf(&ca, "%s/ca.pem", argv[1]) < 0 ||
                 asprintf(&cert, "%s/client.pem", argv[1]) < 0 ||
-                asprintf(&ckey, "%s/client.key", argv[1]) < 0 || !t || mkdir(server_dir, 0700) < 0)
+                asprintf(&ckey, "%s/client.key", argv[1]) < 0 || !t || !spawn ||
+                mkdir(server_dir, 0700) < 0)
                 return 1;
         key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
         out = fopen(key_file, "w");
@@ -130,14 +135,17 @@ int main(int argc, char **argv) {
                         return 1;
                 r.done = false;
                 t0 = now_usec();
-                if (fl_sender_post(s, BODY, strlen(BODY), on_done, &r, NULL) < 0 ||
-                        wait_done(&r) < 0)
+                if (fl_sender_post(s, BODY, strlen(BODY), on_done, &r, NULL) < 0)
+                        return 1;
+                spawn[i] = now_usec() - t0;
+                if (wait_done(&r) < 0)
                         return 1;
                 t[i] = now_usec() - t0;
                 if (i + 1 < cold)
                         s = fl_sender_free(s);
         }
         report("delivery_sender_cold_post", t, cold);
+        report("delivery_sender_spawn_call", spawn, cold);
         for (size_t i = 0; i < warm; i++) {
                 uint64_t t0 = now_usec();
 
