@@ -68,7 +68,7 @@ struct fl_agent_coordinator {
         uint64_t timeout_usec;  /* per request; default 10 s */
         struct fl_agent_retry retry;
         int64_t max_in_flight;      /* requests at once; default 8 */
-        uint64_t idle_release_usec; /* unload libcurl after this long idle; 0 never; 5 min */
+        uint64_t idle_release_usec; /* stop the sender after this long idle; 0 never; 5 min */
         struct fl_agent_outbox outbox;
 };
 

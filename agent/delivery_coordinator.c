@@ -21,10 +21,9 @@
 
 #include "delivery_policy.h"
 #include "delivery_queue.h"
-#include "http_client.h"
 #include "outbox.h"
 #include "prom.h"
-#include "trigger_sign.h"
+#include "sender.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -69,8 +68,7 @@ struct coordinator_delivery {
         const struct fl_agent_config *config;
         const struct fl_agent_coordinator *cc;
         struct fl_reporter *reporter;
-        struct fl_trigger_signer *signer;
-        struct fl_http_client *http;
+        struct fl_sender *sender; /* signs and sends, in its own process */
 
         struct fl_outbox *outbox;   /* NULL while state_dir cannot hold it */
         sd_event_source *sync;      /* group commit: one fdatasync per loop iteration */
@@ -443,14 +441,20 @@ static int coordinator_submit(void *impl, const struct fl_trigger *t) {
 
 /* ---- attempts ---- */
 
+static const char *triggers_url(const struct coordinator_delivery *d) {
+        const char *url = d->sender ? fl_sender_url(d->sender) : NULL;
+
+        return url ? url : d->cc->url;
+}
+
 static void report_unreachable(
         struct coordinator_delivery *d, const char *failure, const char *error, uint64_t retry_in) {
         /* Once per outage, and again when the kind of failure changes. */
         if (d->unavailable > 1 && strcmp(failure, d->last_failure) == 0)
                 return;
         snprintf(d->last_failure, sizeof(d->last_failure), "%s", failure);
-        (void) fl_report_coordinator_unreachable(d->reporter, fl_trigger_signer_url(d->signer),
-                failure, error, fl_pending_queue_size(d->queue), retry_in);
+        (void) fl_report_coordinator_unreachable(d->reporter, triggers_url(d), failure, error,
+                fl_pending_queue_size(d->queue), retry_in);
 }
 
 /* The coordinator did not answer usefully: everything waits. */
@@ -479,7 +483,7 @@ static void coordinator_answers(struct coordinator_delivery *d) {
         d->unavailable = 0;
         d->hold_until_usec = 0;
         d->last_failure[0] = '\0';
-        (void) fl_report_coordinator_reachable(d->reporter, fl_trigger_signer_url(d->signer),
+        (void) fl_report_coordinator_reachable(d->reporter, triggers_url(d),
                 now_boottime(d) - d->unavailable_since_usec, fl_pending_queue_size(d->queue));
 }
 
@@ -635,7 +639,6 @@ static struct attempt *free_slot(struct coordinator_delivery *d) {
  * `p` turned out to need none, or -errno when no request could be started
  * (`p` is queued again and the coordinator treated as unavailable). */
 static int send_one(struct coordinator_delivery *d, struct fl_pending *p) {
-        struct fl_signed_headers h = {};
         struct attempt *slot = free_slot(d);
         const struct fl_outbox_entry *e;
         const char *body, *error = NULL;
@@ -668,20 +671,16 @@ static int send_one(struct coordinator_delivery *d, struct fl_pending *p) {
                 body = p->body;
         }
 
-        /* Durable before it leaves (a record persisted just now). */
+        /* Durable before it leaves (a record persisted just now). The
+         * sender signs it as it goes out: a fresh created and nonce. */
         (void) sync_outbox(d);
-        r = fl_trigger_sign(
-                d->signer, body, strlen(body), (int64_t) (now_realtime() / USEC_PER_SEC), &h);
-        if (r >= 0)
-                r = fl_http_client_post(d->http, fl_trigger_signer_url(d->signer),
-                        (const char *const *) h.lines, body, strlen(body), on_answer, slot, &error);
-        fl_signed_headers_done(&h);
+        r = fl_sender_post(d->sender, body, strlen(body), on_answer, slot, &error);
         if (r < 0) {
-                /* libcurl missing, out of memory...: like no answer. */
+                /* The sender cannot start, out of memory...: like no answer. */
                 snprintf(what, sizeof(what), "cannot send: %s%s%s", strerror(-r), error ? ": " : "",
                         error ? error : "");
                 (void) coordinator_unavailable(d, now_boottime(d), 0, "local", what);
-                if (r == -ELIBACC || r == -ELIBBAD)
+                if (r != -ENOMEM && r != -EBUSY)
                         raise_alert(d, NULL, 0, what);
                 requeue(d, p, 0);
                 return r;
@@ -776,7 +775,7 @@ static void write_metrics_outbox(const struct coordinator_delivery *d, FILE *f) 
 
 static int coordinator_write_metrics(void *impl, FILE *f) {
         const struct coordinator_delivery *d = impl;
-        struct fl_http_client_stats hs;
+        struct fl_sender_stats ss = {};
         char labels[64];
 
         write_metrics_outbox(d, f);
@@ -820,16 +819,23 @@ static int coordinator_write_metrics(void *impl, FILE *f) {
         fl_prom_header(f, P "delivery_coordinator_up", "gauge",
                 "1 while the coordinator answers, 0 while deliveries wait for it.");
         fl_prom_sample(f, P "delivery_coordinator_up", NULL, d->unavailable == 0);
-        if (d->http)
-                fl_http_client_get_stats(d->http, &hs);
-        else
-                hs = (struct fl_http_client_stats){};
+        if (d->sender)
+                fl_sender_get_stats(d->sender, &ss);
         fl_prom_header(f, P "delivery_connections_total", "counter",
                 "Connections opened to the coordinator (the rest reused kept-alive ones).");
-        fl_prom_sample(f, P "delivery_connections_total", NULL, hs.connections);
+        fl_prom_sample(f, P "delivery_connections_total", NULL, ss.connections);
         fl_prom_header(f, P "delivery_client_loaded", "gauge",
-                "1 while libcurl is loaded (it is unloaded after idle_release without work).");
-        fl_prom_sample(f, P "delivery_client_loaded", NULL, hs.loaded);
+                "1 while the sender process (faultline-agent-sender) runs; it exits after "
+                "idle_release without work.");
+        fl_prom_sample(f, P "delivery_client_loaded", NULL, ss.running > 0);
+        fl_prom_header(f, P "delivery_sender_spawns_total", "counter",
+                "Sender processes started (at start, then after each idle exit or crash).");
+        fl_prom_sample(f, P "delivery_sender_spawns_total", NULL, ss.spawns);
+        fl_prom_header(f, P "delivery_sender_exits_total", "counter",
+                "Sender processes that exited, by how: idle (end of file, status 0) or crash "
+                "(a signal or another status; its requests in flight are retried).");
+        fl_prom_sample(f, P "delivery_sender_exits_total", "how=\"idle\"", ss.exits - ss.crashes);
+        fl_prom_sample(f, P "delivery_sender_exits_total", "how=\"crash\"", ss.crashes);
         return ferror(f) ? -EIO : 0;
 }
 
@@ -851,7 +857,7 @@ static void coordinator_stop(void *impl) {
         /* Requests in flight are dropped: their records stay in the outbox
          * and go again at the next start (answered "duplicate" if the
          * coordinator had decided). */
-        d->http = fl_http_client_free(d->http);
+        d->sender = fl_sender_free(d->sender);
         for (int64_t i = 0; i < d->cc->max_in_flight; i++)
                 if (d->slots[i].p) {
                         d->slots[i].p->in_flight = false;
@@ -882,12 +888,11 @@ static void coordinator_free(void *impl) {
 
         if (!d)
                 return;
-        fl_http_client_free(d->http);
+        fl_sender_free(d->sender);
         sd_event_source_disable_unref(d->timer);
         sd_event_source_disable_unref(d->sync);
         fl_pending_queue_free(d->queue);
         fl_outbox_free(d->outbox);
-        fl_trigger_signer_free(d->signer);
         sd_event_unref(d->event);
         free(d->slots);
         free(d);
@@ -905,14 +910,21 @@ static const struct fl_delivery_ops coordinator_ops = {
 int fl_delivery_coordinator_new(const struct fl_delivery_context *ctx, struct fl_delivery **ret) {
         const struct fl_agent_coordinator *cc = &ctx->config->coordinator;
         struct coordinator_delivery *d = calloc(1, sizeof(*d));
-        struct fl_http_client_options ho = {
-                .ca_file = cc->ca_file,
-                .cert_file = cc->cert_file,
-                .key_file = cc->key_file,
-                .timeout_usec = cc->timeout_usec,
-                .max_connections = (unsigned) cc->max_in_flight,
+        struct fl_sender_options so = {
+                .hello =
+                        {
+                                .url = cc->url,
+                                .signing_key_file = cc->signing_key_file,
+                                .key_id = cc->key_id,
+                                .ca_file = cc->ca_file,
+                                .cert_file = cc->cert_file,
+                                .key_file = cc->key_file,
+                                .timeout_usec = cc->timeout_usec,
+                                .max_connections = (unsigned) cc->max_in_flight,
+                        },
                 .idle_release_usec = cc->idle_release_usec,
         };
+        _cleanup_free_ char *error = NULL;
         int r;
 
         if (!d)
@@ -928,15 +940,20 @@ int fl_delivery_coordinator_new(const struct fl_delivery_context *ctx, struct fl
         if (r < 0)
                 goto fail;
 
-        r = fl_trigger_signer_new(cc->url, cc->signing_key_file, cc->key_id, &d->signer);
+        r = fl_sender_new(ctx->event, &so, &d->sender);
         if (r < 0) {
-                fl_report_log(ctx->reporter, LOG_ERR, "cannot read the signing key %s: %s",
-                        cc->signing_key_file, strerror(-r));
+                fl_report_log(
+                        ctx->reporter, LOG_ERR, "cannot find %s: %s", FL_SENDER_NAME, strerror(-r));
                 goto fail;
         }
-        r = fl_http_client_new(ctx->event, &ho, &d->http);
-        if (r < 0)
+        /* Started once now, so that an unusable signing key or TLS file
+         * fails the start, as it always has; it exits again when idle. */
+        r = fl_sender_start(d->sender, &error);
+        if (r < 0) {
+                fl_report_log(ctx->reporter, LOG_ERR, "cannot start %s: %s", FL_SENDER_NAME,
+                        error ? error : strerror(-r));
                 goto fail;
+        }
         r = sd_event_add_time(
                 ctx->event, &d->timer, CLOCK_BOOTTIME, 0, TIMER_ACCURACY_USEC, on_timer, d);
         if (r >= 0)

@@ -62,20 +62,6 @@ struct fl_http_client {
         struct fl_http_client_stats stats;
 };
 
-static const char *const failure_names[_FL_HTTP_FAILURE_MAX] = {
-        [FL_HTTP_OK] = "ok",
-        [FL_HTTP_CONNECT] = "connect",
-        [FL_HTTP_TIMEOUT] = "timeout",
-        [FL_HTTP_TLS] = "tls",
-        [FL_HTTP_TLS_CONFIG] = "tls_config",
-        [FL_HTTP_TOO_LARGE] = "too_large",
-        [FL_HTTP_TRANSFER] = "transfer",
-};
-
-const char *fl_http_failure_to_string(enum fl_http_failure f) {
-        return f >= 0 && f < _FL_HTTP_FAILURE_MAX ? failure_names[f] : "unknown";
-}
-
 static uint64_t now_usec(struct fl_http_client *c) {
         uint64_t t = 0;
 

@@ -26,11 +26,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "http_result.h"
 #include "macro.h"
-
-/* Caps on what the peer controls. */
-#define FL_HTTP_BODY_MAX        (64u * 1024) /* an answer's body */
-#define FL_HTTP_HEADER_LINE_MAX 1024u        /* a Retry-After line worth reading */
 
 struct fl_http_client;
 
@@ -43,35 +40,6 @@ struct fl_http_client_options {
         uint64_t idle_release_usec; /* unload libcurl after this long idle; 0: never */
         const char *library;        /* NULL: FL_CURL_LIBRARY (tests name another) */
 };
-
-/* Why a transfer got no answer. */
-enum fl_http_failure {
-        FL_HTTP_OK = 0,     /* an HTTP answer came back (any status) */
-        FL_HTTP_CONNECT,    /* resolve or connect failed */
-        FL_HTTP_TIMEOUT,    /* timeout_usec passed */
-        FL_HTTP_TLS,        /* handshake failed, or the peer was not trusted */
-        FL_HTTP_TLS_CONFIG, /* our own CA, certificate or key file is unusable */
-        FL_HTTP_TOO_LARGE,  /* the answer's body exceeded FL_HTTP_BODY_MAX */
-        FL_HTTP_TRANSFER,   /* the connection broke during the exchange, or else */
-        _FL_HTTP_FAILURE_MAX,
-};
-
-/* A finished transfer, valid during the done callback only. */
-struct fl_http_result {
-        enum fl_http_failure failure;
-        int status;       /* the HTTP status; 0 when failure != FL_HTTP_OK */
-        const char *body; /* NUL-terminated; "" when none */
-        size_t body_size;
-        const char *retry_after; /* the Retry-After value, or NULL */
-        const char *error;       /* curl's explanation when failure != FL_HTTP_OK */
-        bool new_connection;     /* false: a kept-alive connection was reused */
-        uint64_t elapsed_usec;
-};
-
-/* Called exactly once per request, from the loop (never from inside
- * fl_http_client_post()), unless the client is freed first. It may start
- * new requests; it must not free the client. */
-typedef void (*fl_http_done_fn)(const struct fl_http_result *result, void *userdata);
 
 struct fl_http_client_stats {
         uint64_t requests;        /* started */
@@ -103,6 +71,3 @@ int fl_http_client_post(struct fl_http_client *c, const char *url, const char *c
         const char **ret_error);
 
 void fl_http_client_get_stats(const struct fl_http_client *c, struct fl_http_client_stats *ret);
-
-/* "connect", "timeout", "tls", "tls_config", "too_large", "transfer"; "ok". */
-const char *fl_http_failure_to_string(enum fl_http_failure f);

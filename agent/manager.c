@@ -430,6 +430,9 @@ static int setup_loop(struct fl_manager *m) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        /* The sender process is reaped through a pidfd child source, which
+         * sd-event allows only with SIGCHLD blocked. */
+        sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_stop_signal, m);

@@ -68,7 +68,7 @@ foreach(c ${FL_COMPONENTS})
   set(CPACK_DEBIAN_${C}_PACKAGE_CONTROL_EXTRA "${extra}")
 endforeach()
 if(agent IN_LIST FL_COMPONENTS)
-  # libcurl is dlopen()ed by the agent (agent/curl_api.h), so shlibdeps cannot
+  # libcurl is dlopen()ed by faultline-agent-sender (agent/curl_api.h), so shlibdeps cannot
   # see it: the OpenSSL flavour, by its soname.
   set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "libcurl4 (>= 7.85)")
 endif()

@@ -6,7 +6,8 @@
 # gets no package, so each part joins the packages as soon as it is built.
 #
 # One install component per package:
-#   agent        faultline-agent, its unit, man page, agent.hcl, rules.d/
+#   agent        faultline-agent, faultline-agent-sender (libexec), its unit,
+#                man page, agent.hcl, rules.d/
 #   coordinator  faultline-coordinator, its unit, man page, sysusers.d entry,
 #                coordinator.hcl, workflows.d/
 #   worker       faultline-worker, its unit, man page, worker.hcl, runbooks/
@@ -97,6 +98,10 @@ endfunction()
 
 if(agent IN_LIST FL_COMPONENTS)
   install(TARGETS faultline-agent RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT agent)
+  # Started by the agent, never by hand (agent/sender.h finds it relative to
+  # the agent's own path, so any --prefix works).
+  install(TARGETS faultline-agent-sender
+          RUNTIME DESTINATION "${CMAKE_INSTALL_LIBEXECDIR}/faultline" COMPONENT agent)
   fl_install_unit(agent faultline-agent)
   fl_install_man(agent faultline-agent.8)
   fl_install_config(agent agent.hcl rules.d)

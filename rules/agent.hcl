@@ -23,7 +23,7 @@ coordinator {
   # key_id         = "node-17"  # default: the node's name
   timeout          = "10s"
   max_in_flight    = 8          # requests at once (kept-alive connections)
-  idle_release     = "5m"       # nothing to send for this long: unload libcurl
+  idle_release     = "5m"       # nothing to send for this long: stop the sender process
   retry {
     initial  = "1s"             # first retry after a failed delivery
     max      = "5m"             # doubling up to this

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 #include <openssl/pem.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -41,6 +42,7 @@ struct fixture {
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
+        sigset_t mask;
         FILE *out;
 
         f->dir = fl_test_mkdtemp();
@@ -54,6 +56,11 @@ static int setup(void **state) {
         assert_non_null(out);
         assert_int_equal(PEM_write_PrivateKey(out, f->key, NULL, NULL, 0, NULL, NULL), 1);
         fclose(out);
+        /* The sender process is reaped by sd-event, with SIGCHLD blocked
+         * (as the agent's manager does). */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        assert_int_equal(sigprocmask(SIG_BLOCK, &mask, NULL), 0);
         assert_int_equal(sd_event_new(&f->event), 0);
         assert_int_equal(fl_reporter_new("node-t", LOG_DEBUG, &f->reporter), 0);
         fl_reporter_set_stderr(f->reporter, getenv("FL_TEST_VERBOSE") != NULL);

@@ -61,6 +61,7 @@ expected_files() {
 	case $c in
 	agent)
 		echo "755 /usr/bin/faultline-agent"
+		echo "755 /usr/libexec/faultline/faultline-agent-sender"
 		echo "644 /usr/lib/systemd/system/faultline-agent.service"
 		echo "644 /usr/share/man/man8/faultline-agent.8*"
 		echo "644 /etc/faultline/agent.hcl"
@@ -104,7 +105,7 @@ check_tree() {
 		got=$(stat -c '%a %U:%G' "${p[0]}")
 		[[ $got == "$mode root:root" ]] || fail "${FL_PACKAGE[$c]}: $path is $got, expected $mode root:root"
 		case $path in
-		/usr/bin/*)
+		/usr/bin/* | /usr/libexec/faultline/*)
 			# Packages strip binaries: the same build, the same build id.
 			[[ $(build_id "${p[0]}") == "$(build_id "$build/${path##*/}")" ]] ||
 				fail "$path is not $build/${path##*/} (build id)" ;;
