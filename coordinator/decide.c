@@ -879,6 +879,10 @@ static void counts_done(struct decision *x) {
         const struct fl_workflow *w = x->workflow;
         _cleanup_free_ uint64_t *visible = NULL, *local = NULL;
 
+        /* Starts of unknown outcome get resolved as after a listing. */
+        for (int s = 0; s < _FL_SCOPE_MAX; s++)
+                if (x->uses[s])
+                        locals_check(x->caches[s]);
         /* Temporal unavailable: listing would only wait for it again. */
         if (x->count_error == -EAGAIN || x->count_error == -ECANCELED) {
                 finish_failed(x, x->count_error, x->message[0] ? x->message : NULL);
