@@ -8,7 +8,7 @@ build/bench/bench-coordinator on two paths (scripts/bench.d/coordinator.sh):
             the first trigger used up): signature, replay cache, body,
             binding and a decision from the cached visibility listing, no
             Temporal call per request
-  started   triggers that start a workflow: a fresh visibility listing and a
+  started   triggers that start a workflow: a fresh visibility count and a
             Temporal start each, spread over 1000 nodes (a per-node limit)
 
     coordinator-bench.py BUILD_DIR [SECONDS]

@@ -88,6 +88,8 @@ void fl_api_metrics(struct fl_request *r, void *userdata) {
                         (double) ds.cached},
                 {"visibility_listings_total", "Visibility list calls made for decisions.",
                         (double) ds.listings},
+                {"visibility_counts_total", "Visibility count calls made for decisions.",
+                        (double) ds.counts},
                 {"scope_caches", "Scopes with a visibility listing kept.",
                         (double) ds.scope_caches},
                 {"local_starts", "Starts kept until visibility shows them.",

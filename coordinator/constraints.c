@@ -2,10 +2,12 @@
 #include "constraints.h"
 
 #include "macro.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -125,6 +127,40 @@ int fl_scope_query(const char *workflow, enum fl_scope s, const struct fl_target
                        since) < 0
                        ? -ENOMEM
                        : 0;
+}
+
+int fl_constraint_count_query(const char *workflow, const struct fl_constraint *k,
+        const struct fl_target *t, uint64_t since_usec, const char *const *exclude,
+        size_t n_exclude, char **ret) {
+        _cleanup_free_ char *scope = NULL;
+        struct fl_strbuf sb = {};
+        int r;
+
+        r = fl_scope_query(workflow, k->scope, t, since_usec, &scope);
+        if (r < 0)
+                return r;
+        r = fl_strbuf_append_str(&sb, scope);
+        if (r == 0 && k->kind == FL_CONSTRAINT_CONCURRENCY)
+                r = fl_strbuf_append_str(&sb, " AND ExecutionStatus = 'Running'");
+        for (size_t i = 0; r == 0 && i < n_exclude; i++)
+                r = quotable(exclude[i])
+                            ? fl_strbuf_appendf(&sb, " AND WorkflowId != '%s'", exclude[i])
+                            : -EINVAL;
+        if (r < 0) {
+                fl_strbuf_done(&sb);
+                return r == -E2BIG ? -ENOMEM : r;
+        }
+        *ret = fl_strbuf_steal(&sb);
+        return *ret ? 0 : -ENOMEM;
+}
+
+ssize_t fl_constraints_count_check(
+        const struct fl_constraint *c, size_t n, const uint64_t *visible, const uint64_t *local) {
+        for (size_t i = 0; i < n; i++)
+                /* Written so that no sum can overflow: visible + local + 1 <= value. */
+                if (visible[i] >= c[i].value || local[i] >= c[i].value - visible[i])
+                        return (ssize_t) i;
+        return -1;
 }
 
 uint64_t fl_constraints_lookback(const struct fl_constraint *c, size_t n, enum fl_scope s) {

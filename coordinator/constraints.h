@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum fl_constraint_kind {
         FL_CONSTRAINT_CONCURRENCY,
@@ -114,6 +115,31 @@ uint64_t fl_constraints_lookback(const struct fl_constraint *c, size_t n, enum f
 /* Entries one scope's listing needs: enough to prove any limit reached. */
 size_t fl_constraints_page_size(
         const struct fl_constraint *c, size_t n, enum fl_scope s, size_t n_local);
+
+/* Count first (docs/constraints.md, "How the numbers stay exact"): before
+ * listing, the coordinator counts what each constraint limits and adds its
+ * own starts, an upper bound on the true count.
+ *
+ * The visibility query counting what constraint `k` limits: its scope's
+ * executions started at or after `since_usec` (floored to the second, as
+ * fl_scope_query() does), only the running ones for concurrency, leaving out
+ * the workflow ids in `exclude` (the caller's own starts, which it adds
+ * itself), e.g.
+ *   FaultlineWorkflow = 'disk' AND FaultlineNode = 'node-a'
+ *   AND StartTime >= '2026-11-27T04:00:00Z' AND ExecutionStatus = 'Running'
+ *   AND WorkflowId != 'faultline-disk-k1'
+ * Returns -EINVAL if a value cannot be quoted safely, -ENOMEM. */
+int fl_constraint_count_query(const char *workflow, const struct fl_constraint *k,
+        const struct fl_target *t, uint64_t since_usec, const char *const *exclude,
+        size_t n_exclude, char **ret);
+
+/* Given, per constraint, visibility's count of its query (`visible`) and the
+ * starts made here that the query left out or may not show yet (`local`):
+ * -1 when visible + local + 1 <= value for every constraint (the trigger
+ * may start without a listing: the true count can only be smaller), else the
+ * index of the first constraint that may be reached (list to decide). */
+ssize_t fl_constraints_count_check(
+        const struct fl_constraint *c, size_t n, const uint64_t *visible, const uint64_t *local);
 
 /* Decides for `workflow_id` given one view per scope (views[FL_SCOPE_*];
  * scopes no constraint uses may be empty). Always succeeds. */

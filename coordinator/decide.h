@@ -15,12 +15,16 @@
  *   - Counts come from Temporal visibility (one listing per scope key) united
  *     with the starts this coordinator made (kept for the longest period, so
  *     starts visibility does not show yet are counted).
+ *   - Count first: per constraint, visibility's count plus every start made
+ *     here within the period is an upper bound on the true count; when it
+ *     stays below every limit, the workflow starts without a listing. Near a
+ *     limit (or when a count fails), the listings below decide exactly.
  *   - A "rejected" may be answered from a listing younger than
  *     reject_cache_usec: more executions (another coordinator's starts) can
  *     only confirm it, and fewer (completions, ageing out of the period) make
  *     it at most that stale. An "allowed" is always re-checked against
- *     listings requested for this decision, after every earlier decision of
- *     its key finished, before the workflow is started.
+ *     counts or listings requested for this decision, after every earlier
+ *     decision of its key finished, before the workflow is started.
  *
  * Everything runs on the caller's event loop; nothing blocks.
  */
@@ -60,6 +64,18 @@ const char *fl_decision_to_string(enum fl_decision d);
 void fl_task_queue_name(
         enum fl_queue_target target, const struct fl_target *t, char *buf, size_t size);
 
+/* How a decision's constraints were checked (docs/constraints.md). */
+enum fl_check_path {
+        FL_CHECK_NONE,  /* none checked: no constraints, paused, failed before */
+        FL_CHECK_CACHE, /* rejected or duplicate from what the coordinator holds */
+        FL_CHECK_COUNT, /* allowed on counts alone, far enough below every limit */
+        FL_CHECK_LIST,  /* decided on fresh listings */
+        _FL_CHECK_MAX,
+};
+
+/* "none", "cache", "count", "list". */
+const char *fl_check_path_to_string(enum fl_check_path p);
+
 struct fl_decision_result {
         enum fl_decision decision;
         enum fl_decision would; /* DRY_RUN: what a real trigger would get */
@@ -73,6 +89,7 @@ struct fl_decision_result {
         const struct fl_pause *pause; /* DEFERRED (or would) */
         int error;                    /* FAILED: -EAGAIN unavailable, -ECANCELED, ... */
         bool cached;                  /* decided from a cached listing */
+        enum fl_check_path check;
 };
 
 /* Runs once per submitted decision, possibly before fl_decider_submit()
@@ -129,5 +146,6 @@ struct fl_decider_stats {
         uint64_t local_starts; /* starts kept until visibility shows them */
         uint64_t cached;       /* decisions answered from a cached listing */
         uint64_t listings;     /* visibility list calls made */
+        uint64_t counts;       /* visibility count calls made */
 };
 void fl_decider_get_stats(const struct fl_decider *d, struct fl_decider_stats *ret);

@@ -38,6 +38,7 @@ enum {
         F_REQUESTS,
         F_REQUEST_DURATION,
         F_DECISIONS,
+        F_CONSTRAINT_CHECKS,
         F_REFUSALS,
         F_TEMPORAL_CALLS,
         F_TEMPORAL_DURATION,
@@ -57,6 +58,11 @@ static const struct {
                 "Time from a request's arrival to its answer, by route.", HISTOGRAM},
         [F_DECISIONS] = {"decisions_total",
                 "Trigger decisions, by workflow config, decision and deciding constraint.",
+                COUNTER},
+        [F_CONSTRAINT_CHECKS] = {"constraint_checks_total",
+                "Decisions whose constraints were checked, by workflow config and path: "
+                "cache (from what the coordinator holds), count (counts far below every "
+                "limit), list (fresh listings).",
                 COUNTER},
         [F_REFUSALS] = {"refusals_total",
                 "Requests refused before a decision (signature, replay, binding, body), by "
@@ -173,6 +179,16 @@ void fl_metrics_decision(struct fl_metrics *m, const char *workflow, enum fl_dec
         label(labels, sizeof(labels), &len, "decision", fl_decision_to_string(decision));
         label(labels, sizeof(labels), &len, "constraint", constraint ? constraint : "");
         count(&m->f[F_DECISIONS], labels);
+}
+
+void fl_metrics_constraint_check(
+        struct fl_metrics *m, const char *workflow, enum fl_check_path path) {
+        char labels[LABELS_MAX];
+        size_t len = 0;
+
+        label(labels, sizeof(labels), &len, "workflow", workflow);
+        label(labels, sizeof(labels), &len, "path", fl_check_path_to_string(path));
+        count(&m->f[F_CONSTRAINT_CHECKS], labels);
 }
 
 void fl_metrics_refusal(struct fl_metrics *m, const char *error) {

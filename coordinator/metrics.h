@@ -7,6 +7,7 @@
  *   faultline_coordinator_requests_total{route,status}
  *   faultline_coordinator_request_duration_seconds{route}      histogram
  *   faultline_coordinator_decisions_total{workflow,decision,constraint}
+ *   faultline_coordinator_constraint_checks_total{workflow,path}
  *   faultline_coordinator_refusals_total{error}
  *   faultline_coordinator_temporal_calls_total{op,result}
  *   faultline_coordinator_temporal_call_duration_seconds{op}   histogram
@@ -36,6 +37,10 @@ void fl_metrics_request(struct fl_metrics *m, const char *route, int status, uin
  * the deciding constraint's label or NULL. */
 void fl_metrics_decision(struct fl_metrics *m, const char *workflow, enum fl_decision decision,
         const char *constraint);
+
+/* A decision's constraint check took `path` (not FL_CHECK_NONE). */
+void fl_metrics_constraint_check(
+        struct fl_metrics *m, const char *workflow, enum fl_check_path path);
 
 void fl_metrics_refusal(struct fl_metrics *m, const char *error);
 

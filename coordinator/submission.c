@@ -163,6 +163,8 @@ static void on_decided(const struct fl_decision_result *res, void *userdata) {
         m->decisions[res->decision]++;
         fl_metrics_decision(
                 m->metrics, res->workflow->name, res->decision, label[0] ? label : NULL);
+        if (res->check != FL_CHECK_NONE)
+                fl_metrics_constraint_check(m->metrics, res->workflow->name, res->check);
         fl_journal_decision(m->journal, &(struct fl_journal_decision){
                                                 .result = res,
                                                 .node = s->t.node,

@@ -203,6 +203,62 @@ static void test_names_and_keys(void **state) {
         assert_null(s);
 }
 
+static void test_count_query(void **state) {
+        const struct fl_target t = {"node-a", "storage", "ams01"};
+        const struct fl_constraint conc = {FL_CONSTRAINT_CONCURRENCY, 2, HOUR, FL_SCOPE_NODE, 1, 1};
+        const struct fl_constraint max = {
+                FL_CONSTRAINT_MAX_EXECUTION, 5, DAY, FL_SCOPE_GLOBAL, 2, 1};
+        const char *const own[] = {"faultline-wf-k1", "faultline-wf-k2"};
+        const char *const evil[] = {"x' OR 'a'='a"};
+        char *s = NULL;
+
+        assert_int_equal(fl_constraint_count_query("wf", &conc, &t, NOW, NULL, 0, &s), 0);
+        assert_string_equal(s, "FaultlineWorkflow = 'wf' AND FaultlineNode = 'node-a' AND "
+                               "StartTime >= '2026-11-26T18:18:08Z' AND ExecutionStatus = "
+                               "'Running'");
+        free(s);
+        assert_int_equal(fl_constraint_count_query("wf", &max, &t, NOW, own, 2, &s), 0);
+        assert_string_equal(s, "FaultlineWorkflow = 'wf' AND StartTime >= "
+                               "'2026-11-26T18:18:08Z' AND WorkflowId != 'faultline-wf-k1' AND "
+                               "WorkflowId != 'faultline-wf-k2'");
+        free(s);
+        s = NULL;
+        assert_int_equal(fl_constraint_count_query("wf", &max, &t, NOW, evil, 1, &s), -EINVAL);
+        assert_null(s);
+        const struct fl_target bad = {"a'b", "t", "d"};
+        assert_int_equal(fl_constraint_count_query("wf", &conc, &bad, NOW, NULL, 0, &s), -EINVAL);
+        assert_null(s);
+}
+
+static void test_count_check(void **state) {
+        static const struct {
+                uint64_t visible[3], local[3];
+                ssize_t expect;
+        } cases[] = {
+                /* Far below every limit: allowed on counts alone. */
+                {{0, 0, 0}, {0, 0, 0}, -1},
+                /* The global 3: 1 visible + 1 own + the new one = 3, still allowed. */
+                {{0, 0, 1}, {0, 0, 1}, -1},
+                /* The node's concurrency 1 already used (visible or own): list. */
+                {{1, 0, 0}, {0, 0, 0}, 0},
+                {{0, 0, 0}, {1, 1, 0}, 0},
+                /* maxExecution 1/1h: the first that may be reached is named. */
+                {{0, 1, 0}, {0, 0, 0}, 1},
+                /* Own starts counted twice make the bound reach 3: list. */
+                {{0, 0, 2}, {0, 0, 1}, 2},
+                {{0, 0, 0}, {0, 0, 3}, 2},
+                /* Sums that would overflow still say "list". */
+                {{0, 0, UINT64_MAX}, {0, 0, 0}, 2},
+                {{0, 0, 2}, {0, 0, UINT64_MAX - 1}, 2},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                assert_int_equal(fl_constraints_count_check(
+                                         seed, ELEMENTSOF(seed), cases[i].visible, cases[i].local),
+                        cases[i].expect);
+        assert_int_equal(fl_constraints_count_check(NULL, 0, NULL, NULL), -1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_empty_allows),
@@ -213,6 +269,8 @@ int main(void) {
                 cmocka_unit_test(test_local_union),
                 cmocka_unit_test(test_duplicate_before_constraints),
                 cmocka_unit_test(test_names_and_keys),
+                cmocka_unit_test(test_count_query),
+                cmocka_unit_test(test_count_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

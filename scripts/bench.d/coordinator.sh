@@ -11,7 +11,7 @@
 #   coordinator_started_{per_s,p50_ms,p99_ms}    workflows started in the
 #                                                Temporal dev server (8 connections)
 # The dev server's visibility limit (~100 calls/s) is lifted, as in
-# temporal.sh: the started path lists once per decision.
+# temporal.sh: the started path counts once per decision.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PYTHONPATH="$PWD/tests/harness${PYTHONPATH:+:$PYTHONPATH}"

@@ -4,7 +4,7 @@
 # End to end latency with real disk faults through the whole loop: kernel
 # (block_rq_error) -> faultline-agent -> signed trigger over mTLS ->
 # faultline-coordinator (signature, ACL, constraints, fresh visibility
-# listing) -> Temporal start -> faultline-worker on node-a's queue -> close.
+# counts) -> Temporal start -> faultline-worker on node-a's queue -> close.
 #
 #   BENCH fault_to_started_p50_ms, fault_to_started_p99_ms,
 #   fault_to_completed_p99_ms (nearest rank), and e2e_* per stage

@@ -11,7 +11,10 @@ them the tests skip (exit 77) locally and fail under CI=true. The script
 re-executes itself under /opt/faultline-dev/venv for the interop test
 (http-message-signatures from PyPI).
 """
+import collections
 import concurrent.futures
+import http.client
+import http.server
 import json
 import os
 import shutil
@@ -221,6 +224,96 @@ class CheckTests(unittest.TestCase):
                               "No such file or directory\n")
 
 
+class FaultyTemporal:
+    """A proxy in front of the Temporal dev server's HTTP API that answers the
+    calls of the kinds in `fail` ("count", "list", "start") with a chosen
+    error instead of forwarding them, and counts the calls of each kind."""
+
+    def __init__(self, upstream):
+        self.upstream = urllib.parse.urlsplit(upstream)
+        self.fail = {}  # kind -> (HTTP status, google.rpc.Status body)
+        self.seen = collections.Counter()
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                proxy.handle(self)
+
+            do_POST = do_GET
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @staticmethod
+    def kind(method, target):
+        path = urllib.parse.urlsplit(target).path
+        if path.endswith("/workflow-count"):
+            return "count"
+        if method == "GET" and path.endswith("/workflows"):
+            return "list"
+        if method == "POST" and "/workflows/" in path:
+            return "start"
+        return "other"
+
+    def handle(self, h):
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else None
+        kind = self.kind(h.command, h.path)
+        with self.lock:
+            self.seen[kind] += 1
+            failure = self.fail.get(kind)
+        if failure:
+            status, data = failure[0], json.dumps(failure[1]).encode()
+        else:
+            conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port,
+                                              timeout=10)
+            try:
+                conn.request(h.command, h.path, body=body, headers={
+                    k: v for k, v in h.headers.items()
+                    if k.lower() in ("content-type", "accept")})
+                resp = conn.getresponse()
+                status, data = resp.status, resp.read()
+            finally:
+                conn.close()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    def calls(self):
+        with self.lock:
+            return dict(self.seen)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def metric_of(coord, series):
+    """The value of one series in a coordinator's /metrics (0 when absent)."""
+    st, _, text = coord.request("GET", "/metrics")
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def checks(coord, workflow):
+    """faultline_coordinator_constraint_checks_total of a workflow, by path."""
+    return {p: metric_of(coord, f'faultline_coordinator_constraint_checks_total{{'
+                                f'workflow="{workflow}",path="{p}"}}')
+            for p in ("cache", "count", "list")}
+
+
 # ---------------------------------------------------------------------------
 class Base(unittest.TestCase):
     env = None
@@ -308,6 +401,11 @@ class ApiTests(Base):
         e.write_workflow("from-alerts", workflow(constraint("maxExecution", 5, "1h")))
         e.write_workflow("paged-dup", workflow(constraint("maxExecution", 1, "1h")))
         e.write_workflow("paged-conc", workflow(constraint("concurrency", 2, "1h")))
+        e.write_workflow("roomy", workflow(constraint("concurrency", 20, "15m") +
+                                           constraint("maxExecution", 50, "1h")))
+        e.write_workflow("fifty", workflow(constraint("maxExecution", 50, "1h",
+                                                      is_global=True)))
+        e.write_workflow("failcount", workflow(constraint("maxExecution", 2, "1h")))
 
     @classmethod
     def extra_config(cls):
@@ -641,7 +739,13 @@ alertmanager {{
         self.temporal.terminate(first["workflow_id"])
         self.count("conc", 1, " AND ExecutionStatus = 'Terminated'")
         time.sleep(0.6)
+        # The count plus the coordinator's own start reaches the limit
+        # (the start may have ended: a count cannot tell): the listing
+        # decides, and allows.
+        before = checks(c, "conc")
         self.assertDecision(c.trigger(e.body("conc", "node-b"), keyid="node-b"), 202, "started")
+        after = checks(c, "conc")
+        self.assertEqual((after["count"], after["list"]), (before["count"], before["list"] + 1))
 
     def test_node_type_and_datacenter_scopes(self):
         c, e = self.coord, self.env
@@ -695,6 +799,112 @@ alertmanager {{
         self.assertEqual(self.count("global3", 3), 3)
         time.sleep(1)
         self.assertEqual(self.temporal.count("FaultlineWorkflow = 'global3'"), 3)
+
+    def concurrent_triggers(self, workflow, n):
+        """n triggers for one workflow from every agent key, sent together."""
+        c, e = self.coord, self.env
+        keyids = list(AGENT_KEYS)
+        requests = []
+        for i in range(n):
+            keyid = keyids[i % len(keyids)]
+            requests.append(c.signed(e.body(workflow, AGENT_KEYS[keyid][0][0]), keyid=keyid))
+        barrier = threading.Barrier(50)
+
+        def send(req):
+            conn = c.connection()
+            conn.connect()
+            try:
+                barrier.wait(timeout=30)
+            except threading.BrokenBarrierError:
+                pass
+            try:
+                return c.request("POST", "/v1/triggers", req[1], req[0], conn=conn)
+            finally:
+                conn.close()
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(pool.map(send, requests))
+        return [a[2].get("decision", a[2].get("error")) for a in answers]
+
+    def test_count_first_far_below_limit(self):
+        """Far below every limit a decision counts and never lists."""
+        c, e = self.coord, self.env
+        listings = self.metric("faultline_coordinator_visibility_listings_total")
+        counts = self.metric("faultline_coordinator_visibility_counts_total")
+        for _ in range(5):
+            self.assertDecision(c.trigger(e.body("roomy", "node-c"), keyid="node-c"), 202,
+                                "started")
+        self.assertEqual(checks(c, "roomy"), {"cache": 0, "count": 5, "list": 0})
+        self.assertEqual(self.metric("faultline_coordinator_visibility_listings_total"),
+                         listings)
+        # One count per constraint and decision.
+        self.assertEqual(self.metric("faultline_coordinator_visibility_counts_total"),
+                         counts + 10)
+        self.assertRegex(c.request("GET", "/metrics")[2],
+                         r'faultline_coordinator_temporal_call_duration_seconds_count'
+                         r'\{op="count"\} [1-9]')
+        self.assertEqual(self.count("roomy", 5), 5)
+
+    def test_count_then_list_near_limit(self):
+        """200 concurrent triggers against a global maxExecution = 50: counts
+        allow while far enough below the limit, listings decide near it, and
+        exactly 50 start."""
+        decisions = self.concurrent_triggers("fifty", 200)
+        self.assertEqual(decisions.count("started"), 50, decisions)
+        self.assertEqual(decisions.count("rejected"), 150, decisions)
+        paths = checks(self.coord, "fifty")
+        print(f"fifty: decided by {paths}", file=sys.stderr)
+        self.assertEqual(sum(paths.values()), 200, paths)
+        self.assertGreaterEqual(paths["count"], 45, paths)
+        self.assertGreaterEqual(paths["list"], 1, paths)
+        self.assertEqual(self.count("fifty", 50), 50)
+        time.sleep(1)
+        self.assertEqual(self.temporal.count("FaultlineWorkflow = 'fifty'"), 50)
+
+    def test_failing_count_never_allows(self):
+        """A count Temporal refuses falls back to the listing; with no listing
+        either, or Temporal unavailable, nothing starts."""
+        e = self.env
+        proxy = FaultyTemporal(e.temporal_http)
+        coord = e.start(e.config(name="faulty.hcl", temporal_url=proxy.url), "faulty.log")
+        try:
+            wf = "failcount"
+            proxy.fail["count"] = (500, {"code": 13, "message": "injected count failure"})
+            for _ in range(2):
+                self.assertDecision(coord.trigger(e.body(wf, "node-a")), 202, "started")
+            ans = self.assertDecision(coord.trigger(e.body(wf, "node-a")), 409, "rejected")
+            self.assertEqual(ans["reason"], "2 started in the last 1h per node, limit 2")
+            paths = checks(coord, wf)
+            self.assertEqual((paths["count"], paths["list"] + paths["cache"]), (0, 3), paths)
+            self.assertGreaterEqual(proxy.calls()["count"], 2)
+            self.assertEqual(self.count(wf, 2), 2)
+
+            # Neither count nor listing: no decision, nothing started.
+            proxy.fail["list"] = (500, {"code": 13, "message": "injected list failure"})
+            starts = proxy.calls().get("start", 0)
+            st, _, ans = coord.trigger(e.body(wf, "node-b"), keyid="node-b")
+            self.assertEqual((st, ans["error"]), (503, "temporal_error"), ans)
+            self.assertEqual(proxy.calls().get("start", 0), starts)
+
+            # Temporal unavailable for counts: 503 at once, no listing tried.
+            del proxy.fail["list"]
+            proxy.fail["count"] = (503, {"code": 14, "message": "injected unavailable"})
+            before = proxy.calls()
+            st, _, ans = coord.trigger(e.body(wf, "node-b"), keyid="node-b")
+            self.assertEqual((st, ans["error"]), (503, "temporal_unavailable"), ans)
+            after = proxy.calls()
+            self.assertGreater(after["count"], before["count"])
+            self.assertEqual((after.get("list", 0), after.get("start", 0)),
+                             (before.get("list", 0), before.get("start", 0)))
+            time.sleep(0.5)
+            self.assertEqual(self.temporal.count(
+                f"FaultlineWorkflow = '{wf}' AND FaultlineNode = 'node-b'"), 0)
+        finally:
+            self.assertEqual(coord.stop(), 0)
+            proxy.close()
+            log = coord.read_log()
+            self.assertNotIn("ERROR: AddressSanitizer", log)
+            self.assertNotIn("runtime error", log)
 
     def test_retries_start_one(self):
         """Acceptance: 50 retries of one trigger start exactly one workflow."""
@@ -788,16 +998,26 @@ alertmanager {{
         self.assertEqual(ans["reason"], "2 started in the last 1h per node, limit 1")
 
     def test_allow_counts_every_page(self):
-        """concurrency 2: one running among closed ones that fill the first
-        page; the coordinator reads every page before allowing."""
+        """concurrency 2: closed runs fill the first page; the coordinator
+        reads every page before allowing."""
         c, e = self.coord, self.env
-        self.seed_runs("paged-conc", "node-d", 5, terminate=4)
+        self.seed_runs("paged-conc", "node-d", 4, terminate=4)
+        # Two starts on counts alone, then closed: a count cannot tell that
+        # they ended, so the next decision lists.
+        own = [self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"),
+                                   202, "started")["workflow_id"] for _ in range(2)]
+        for wid in own:
+            self.temporal.terminate(wid)
+        self.count("paged-conc", 6, " AND ExecutionStatus = 'Terminated'")
         listings = self.metric("faultline_coordinator_visibility_listings_total")
         self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 202,
                             "started")
-        # A page of 3 (value + 1), then the whole listing again page by page.
+        # A page of 5 (value + own starts + 1) of 6, then every page.
         self.assertGreaterEqual(self.metric("faultline_coordinator_visibility_listings_total"),
                                 listings + 2)
+        self.assertEqual(checks(c, "paged-conc")["count"], 2)
+        self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 202,
+                            "started")
         ans = self.assertDecision(c.trigger(e.body("paged-conc", "node-d"), keyid="node-d"), 409,
                                   "rejected")
         self.assertEqual(ans["reason"], "2 running in the last 1h per node, limit 2")

@@ -19,8 +19,8 @@ so that every fault is its own remediation:
   fault_to_completed_p99_ms (and e2e_* per stage);
 - phase 2, bench-limited: the same plus BENCH_LIMITS (concurrency 100 per 15m,
   500 starts per hour per node: limits no bench reaches), so the coordinator
-  lists the executions in each window before every start as with any
-  production config; figures e2e_limited_*.
+  checks each window (visibility counts, far below the limits) before every
+  start as with any production config; figures e2e_limited_*.
 
 Faults are injected one at a time, `--gap-ms` apart (one EIO read of a new
 sector each). Every instant is read from the component that lived it, all on
@@ -87,8 +87,8 @@ params = {
 }
 """
 
-# The same with limits no bench reaches: the coordinator then lists the
-# executions in each constraint's window (fresh visibility listing) before
+# The same with limits no bench reaches: the coordinator then counts the
+# executions in each constraint's window (fresh visibility counts) before
 # every start, as with any production config.
 BENCH_LIMITS = """\
 constraint {
