@@ -99,7 +99,8 @@ static int fsync_parent(const char *path) {
         return 0;
 }
 
-int fl_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
+static int replace_file(
+        const char *path, const void *data, size_t size, mode_t mode, bool durable) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -114,7 +115,7 @@ int fl_write_file_atomic(const char *path, const void *data, size_t size, mode_t
                 r = negative_errno();
         else
                 r = write_all(fd, data, size);
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = negative_errno();
         if (r >= 0 && rename(tmp, path) < 0)
                 r = negative_errno();
@@ -123,7 +124,15 @@ int fl_write_file_atomic(const char *path, const void *data, size_t size, mode_t
                 return r;
         }
         /* The rename is durable only once the directory entry is. */
-        return fsync_parent(path);
+        return durable ? fsync_parent(path) : 0;
+}
+
+int fl_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
+        return replace_file(path, data, size, mode, true);
+}
+
+int fl_replace_file(const char *path, const void *data, size_t size, mode_t mode) {
+        return replace_file(path, data, size, mode, false);
 }
 
 int fl_mkdir_p(const char *path, mode_t mode) {

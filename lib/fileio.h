@@ -20,6 +20,13 @@ int fl_read_file_at(
  * failure the previous file is untouched and no temporary file remains. */
 int fl_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
 
+/* The same without the fsyncs: readers see the old or the new content, never
+ * a torn mix, but a crash may leave the old one (or, on some file systems, an
+ * empty file). For what is rewritten anyway and read by others, such as
+ * metrics: two fsyncs every interval would stall the event loop for what can
+ * be milliseconds on a busy disk. */
+int fl_replace_file(const char *path, const void *data, size_t size, mode_t mode);
+
 /* Creates `path` and any missing parents with `mode`. Returns 0 (also when it
  * exists as a directory) or -errno. */
 int fl_mkdir_p(const char *path, mode_t mode);

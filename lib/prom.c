@@ -162,7 +162,7 @@ int fl_textfile_update(struct fl_textfile *t, const char *data, size_t size) {
         if (!copy)
                 return -ENOMEM;
         memcpy(copy, data, size);
-        r = fl_write_file_atomic(t->path, data, size, 0644);
+        r = fl_replace_file(t->path, data, size, 0644);
         if (r < 0) {
                 free(copy);
                 return r;

@@ -57,7 +57,8 @@ void fl_prom_sample(FILE *f, const char *name, const char *labels, uint64_t valu
 void fl_prom_histogram(FILE *f, const char *name, const char *labels, const struct fl_histogram *h);
 
 /* The node_exporter textfile: replaced atomically (temp file + rename, mode
- * 0644), and only when the content changed since the last write. */
+ * 0644, no fsync: metrics are rewritten anyway, and the event loop must not
+ * wait for the disk), and only when the content changed since the last write. */
 struct fl_textfile;
 
 int fl_textfile_new(const char *path, struct fl_textfile **ret);
