@@ -770,30 +770,7 @@ alertmanager {{
     def test_concurrent_triggers_global_limit(self):
         """Acceptance: 200 concurrent triggers against a global maxExecution =
         3 start exactly 3."""
-        c, e = self.coord, self.env
-        keyids = list(AGENT_KEYS)
-        requests = []
-        for i in range(200):
-            keyid = keyids[i % len(keyids)]
-            node = AGENT_KEYS[keyid][0][0]
-            requests.append(c.signed(e.body("global3", node), keyid=keyid))
-        barrier = threading.Barrier(50)
-
-        def send(req):
-            conn = c.connection()
-            conn.connect()  # handshake first, so the requests arrive together
-            try:
-                barrier.wait(timeout=30)
-            except threading.BrokenBarrierError:
-                pass
-            try:
-                return c.request("POST", "/v1/triggers", req[1], req[0], conn=conn)
-            finally:
-                conn.close()
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
-            answers = list(pool.map(send, requests))
-        decisions = [a[2].get("decision", a[2].get("error")) for a in answers]
+        decisions = self.concurrent_triggers("global3", 200)
         self.assertEqual(decisions.count("started"), 3, decisions)
         self.assertEqual(decisions.count("rejected"), 197, decisions)
         self.assertEqual(self.count("global3", 3), 3)
@@ -812,7 +789,7 @@ alertmanager {{
 
         def send(req):
             conn = c.connection()
-            conn.connect()
+            conn.connect()  # handshake first, so the requests arrive together
             try:
                 barrier.wait(timeout=30)
             except threading.BrokenBarrierError:
