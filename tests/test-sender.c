@@ -4,9 +4,11 @@
  * tests/lib/http_test_server.c: hello errors, a post whose signature the
  * coordinator's verifier accepts, oversized messages refused on both sides,
  * a sender killed mid-transfer (FL_HTTP_TRANSFER, then a new sender), the
- * idle close (the sender exits and is reaped), and an agent killed with
- * SIGKILL taking its sender with it. The -asan variant runs an ASan+UBSan
- * build of the sender. */
+ * idle close (the sender exits and is reaped), a hello refused when the
+ * sender is started again (FL_HTTP_TLS_CONFIG), answers that are not UTF-8,
+ * a sender that never answers (killed by the result watchdog), and an agent
+ * killed with SIGKILL taking its sender with it. The -asan variant runs an
+ * ASan+UBSan build of the sender. */
 #include "digest.h"
 #include "event_recorder.h"
 #include "fl_test.h"
@@ -20,6 +22,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -158,6 +161,13 @@ static void post_and_wait(struct fixture *f, const char *body) {
         assert_int_equal(f->done, 0); /* never from inside post */
         assert_int_equal(fl_test_run_until(f->event, is_done, f, 15 * SEC), 0);
         assert_int_equal(f->done, 1);
+}
+
+static uint64_t boottime_usec(void) {
+        struct timespec ts;
+
+        assert_int_equal(clock_gettime(CLOCK_BOOTTIME, &ts), 0);
+        return (uint64_t) ts.tv_sec * SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
 static void run_for(struct fixture *f, uint64_t usec) {
@@ -542,6 +552,187 @@ static void test_idle_close(void **state) {
         assert_int_equal(st.spawns, 2);
 }
 
+/* ---- hello refused when the sender is started again ---- */
+
+static void write_key(const struct fixture *f, const char *path) {
+        FILE *out = fopen(path, "we");
+
+        assert_non_null(out);
+        assert_int_equal(PEM_write_PrivateKey(out, f->key, NULL, NULL, 0, NULL, NULL), 1);
+        assert_int_equal(fclose(out), 0);
+}
+
+/* A self-signed certificate (the fixture's key): a CA file OpenSSL loads. */
+static void write_ca(const struct fixture *f, const char *path) {
+        X509 *x = X509_new();
+        X509_NAME *name;
+        FILE *out;
+
+        assert_non_null(x);
+        assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+        assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 1), 1);
+        assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+        assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
+        name = X509_get_subject_name(x);
+        assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                 (const unsigned char *) "faultline-test-ca", -1, -1, 0),
+                1);
+        assert_int_equal(X509_set_issuer_name(x, name), 1);
+        assert_int_equal(X509_set_pubkey(x, f->key), 1);
+        assert_true(X509_sign(x, f->key, NULL) > 0);
+        out = fopen(path, "we");
+        assert_non_null(out);
+        assert_int_equal(PEM_write_X509(out, x), 1);
+        assert_int_equal(fclose(out), 0);
+        X509_free(x);
+}
+
+struct respawn_case {
+        const char *name;
+        bool ca;          /* the CA file goes bad, else the signing key */
+        const char *data; /* its new content; NULL: it is removed */
+        bool kill;        /* the first sender is killed, else it exits idle */
+        /* printf format, %s: the file's path; ending in ": " it is a prefix
+         * (OpenSSL's words follow). */
+        const char *message;
+};
+
+static void check_respawn(struct fixture *f, const struct respawn_case *c) {
+        _cleanup_free_ char *key = NULL, *ca = NULL, *expected = NULL;
+        const char *file;
+        struct fl_sender_stats st;
+        int pid, refused, status;
+        size_t n;
+
+        assert_true(asprintf(&key, "%s/respawn.ed25519", f->dir) > 0);
+        assert_true(asprintf(&ca, "%s/respawn-ca.pem", f->dir) > 0);
+        write_key(f, key);
+        write_ca(f, ca);
+        file = c->ca ? ca : key;
+        new_sender(f, f->server.url, key, ca, c->kill ? 0 : 200 * MSEC);
+
+        /* The first one starts and delivers. */
+        post_and_wait(f, "{}");
+        assert_int_equal(f->result.failure, FL_HTTP_OK);
+        assert_int_equal(f->result.status, 200);
+        pid = fl_sender_pid(f->sender);
+        assert_true(pid > 0);
+
+        /* Its file goes bad under it, and it goes away. */
+        if (c->data)
+                free(fl_test_write_file(f->dir, strrchr(file, '/') + 1, c->data));
+        else
+                assert_int_equal(unlink(file), 0);
+        if (c->kill)
+                assert_int_equal(kill(pid, SIGKILL), 0);
+        assert_int_equal(fl_test_run_until(f->event, sender_gone, f->sender, 5 * SEC), 0);
+        assert_int_equal(fl_sender_pid(f->sender), 0);
+
+        /* The next post starts another, whose hello is refused: the post
+         * fails with the sender's message, once. */
+        f->done = 0;
+        assert_int_equal(fl_sender_post(f->sender, "{}", 2, on_done, f, NULL), 0);
+        assert_int_equal(f->done, 0);
+        refused = fl_sender_pid(f->sender);
+        assert_true(refused > 0 && refused != pid);
+        assert_int_equal(fl_test_run_until(f->event, is_done, f, 5 * SEC), 0);
+        assert_int_equal(f->result.failure, FL_HTTP_TLS_CONFIG);
+        assert_int_equal(f->result.status, 0);
+        assert_string_equal(f->body, "");
+        assert_true(asprintf(&expected, c->message, file) > 0);
+        n = strlen(expected);
+        if (!f->error ||
+                (n >= 2 && strcmp(expected + n - 2, ": ") == 0 ? strncmp(f->error, expected, n)
+                                                               : strcmp(f->error, expected)) != 0)
+                fail_msg("%s: got \"%s\", expected \"%s\"", c->name, f->error, expected);
+        /* Its process no longer takes posts; it exits (status 1) and is reaped. */
+        assert_int_equal(fl_sender_pid(f->sender), 0);
+        assert_int_equal(fl_test_run_until(f->event, sender_gone, f->sender, 5 * SEC), 0);
+        assert_int_equal(f->done, 1);
+        assert_int_equal(waitpid(refused, &status, WNOHANG), -1);
+        assert_int_equal(errno, ECHILD);
+        fl_sender_get_stats(f->sender, &st);
+        assert_int_equal(st.spawns, 2);
+        assert_int_equal(st.exits, 2);
+        /* A refused hello counts as a crash (towards the respawn cap). */
+        assert_int_equal(st.crashes, c->kill ? 2 : 1);
+        assert_int_equal(st.failures, 1);
+        assert_int_equal(st.active, 0);
+
+        /* Repaired: the next post starts a sender that delivers. */
+        if (c->ca)
+                write_ca(f, ca);
+        else
+                write_key(f, key);
+        post_and_wait(f, "{}");
+        assert_int_equal(f->result.failure, FL_HTTP_OK);
+        assert_int_equal(f->result.status, 200);
+        fl_sender_get_stats(f->sender, &st);
+        assert_int_equal(st.spawns, 3);
+}
+
+static void test_hello_refused_on_respawn(void **state) {
+        static const struct respawn_case cases[] = {
+                {"key removed, idle exit", false, NULL, false,
+                        "cannot read the signing key %s: No such file or directory"},
+                {"key overwritten, killed", false, "not a PEM file\n", true,
+                        "cannot read the signing key %s: Bad message"},
+                {"CA file overwritten, idle exit", true, "-----BEGIN CERTIFICATE-----\nAAAA\n",
+                        false, "the CA file %s is unusable: "},
+                {"CA file removed, killed", true, NULL, true, "the CA file %s is unusable: "},
+        };
+        struct fixture *f = *state;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                check_respawn(f, &cases[i]);
+}
+
+/* ---- answers that are not UTF-8 ---- */
+
+struct body_case {
+        const char *name;
+        int status;
+        const char *answer;   /* the body the server sends */
+        const char *expected; /* the body the agent gets */
+};
+
+static void test_answer_not_utf8(void **state) {
+        /* UTF-8 passes as it is; otherwise every byte >= 0x80 becomes '?',
+         * those of valid sequences included (agent/sender_protocol.c). */
+        static const struct body_case cases[] = {
+                {"valid UTF-8", 202, "{\"text\":\"caf\xc3\xa9 \xe2\x82\xac\"}",
+                        "{\"text\":\"caf\xc3\xa9 \xe2\x82\xac\"}"},
+                {"a stray byte", 503, "{\"x\":\"\xff\"}", "{\"x\":\"?\"}"},
+                {"valid and invalid", 400, "caf\xc3\xa9 \xff ok", "caf?? ? ok"},
+                {"a truncated sequence", 500, "\xe2\x82 end", "?? end"},
+                {"an overlong encoding", 200, "\xc0\xaf", "??"},
+                {"latin-1", 429, "d\xe9j\xe0 vu", "d?j? vu"},
+        };
+        struct fixture *f = *state;
+        _cleanup_free_ char *error = NULL;
+        struct fl_sender_stats st;
+
+        new_sender(f, f->server.url, f->key_file, NULL, 0);
+        assert_int_equal(fl_sender_start(f->sender, &error), 0);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const struct body_case *c = &cases[i];
+
+                fl_http_test_server_answer(&f->server, c->status, NULL, c->answer);
+                post_and_wait(f, "{}");
+                if (f->result.failure != FL_HTTP_OK || f->result.status != c->status ||
+                        strcmp(f->body, c->expected) != 0 ||
+                        f->result.body_size != strlen(c->expected))
+                        fail_msg("%s: got %s %d \"%s\" (%zu bytes), expected %d \"%s\"", c->name,
+                                fl_http_failure_to_string(f->result.failure), f->result.status,
+                                f->body, f->result.body_size, c->status, c->expected);
+        }
+        /* All answered by the one sender. */
+        fl_sender_get_stats(f->sender, &st);
+        assert_int_equal(st.spawns, 1);
+        assert_int_equal(st.answers, ELEMENTSOF(cases));
+        assert_int_equal(st.crashes, 0);
+}
+
 /* A stand-in sender that answers hello and then ignores its socket: only
  * PR_SET_PDEATHSIG can end it. */
 static const char *const deaf_sender =
@@ -551,6 +742,55 @@ static const char *const deaf_sender =
         "s.recv(1 << 20)\n"
         "s.send(json.dumps({'type': 'ready', 'url': 'http://x/v1/triggers'}).encode())\n"
         "time.sleep(3600)\n";
+
+/* ---- the result watchdog ---- */
+
+static void test_result_watchdog(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *deaf = NULL, *error = NULL;
+        const uint64_t timeout = 200 * MSEC;
+        struct fl_sender_options o = {
+                .hello = {.url = f->server.url,
+                        .signing_key_file = f->key_file,
+                        .key_id = "node-17",
+                        .timeout_usec = timeout,
+                        .max_connections = 1},
+        };
+        struct fl_sender_stats st;
+        uint64_t posted;
+        int pid, status;
+
+        /* It takes the post (into its socket) and never answers. */
+        deaf = fl_test_write_file(f->dir, "deaf-sender", deaf_sender);
+        assert_int_equal(chmod(deaf, 0755), 0);
+        o.path = deaf;
+        f->sender = fl_sender_free(f->sender);
+        assert_int_equal(fl_sender_new(f->event, &o, &f->sender), 0);
+        assert_int_equal(fl_sender_start(f->sender, &error), 0);
+        pid = fl_sender_pid(f->sender);
+        /* The time the deadline counts from (the loop's clock). */
+        assert_true(sd_event_now(f->event, CLOCK_BOOTTIME, &posted) >= 0);
+        f->done = 0;
+        assert_int_equal(fl_sender_post(f->sender, "{}", 2, on_done, f, NULL), 0);
+        assert_int_equal(fl_test_run_until(f->event, is_done, f, 15 * SEC), 0);
+        /* Not before the request's timeout and 5 s of grace. */
+        assert_true(boottime_usec() - posted >= timeout + 5 * SEC);
+        assert_int_equal(f->done, 1);
+        assert_int_equal(f->result.failure, FL_HTTP_TRANSFER);
+        assert_int_equal(f->result.status, 0);
+        assert_string_equal(f->error, "sender exited: killed by signal 9 (KILL): no result in "
+                                      "time: the sender was stuck");
+        /* Killed and reaped. */
+        assert_int_equal(waitpid(pid, &status, WNOHANG), -1);
+        assert_int_equal(errno, ECHILD);
+        assert_int_equal(kill(pid, 0), -1);
+        fl_sender_get_stats(f->sender, &st);
+        assert_int_equal(st.crashes, 1);
+        assert_int_equal(st.failures, 1);
+        assert_int_equal(st.running, 0);
+        assert_int_equal(st.active, 0);
+        assert_int_equal(fl_sender_pid(f->sender), 0);
+}
 
 /* Runs an "agent" (a child with a started sender), SIGKILLs it, and
  * returns the sender's wait status once it is gone. */
@@ -627,6 +867,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_killed_mid_transfer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_respawn_cap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_idle_close, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_hello_refused_on_respawn, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_answer_not_utf8, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_result_watchdog, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_agent_killed, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
