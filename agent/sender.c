@@ -76,6 +76,7 @@ struct fl_sender {
         uint64_t next_id;
         uint64_t crash_usec[FL_SENDER_CRASHES_MAX]; /* ring: the last abnormal exits */
         unsigned crash_next;
+        char last_crash[MESSAGE_MAX]; /* why the latest one ended, for the cap's message */
         char error[MESSAGE_MAX];
         struct fl_sender_stats stats;
 };
@@ -344,13 +345,15 @@ static int on_proc_exit(sd_event_source *source, const siginfo_t *si, void *user
         if (p->ch && !p->killed)
                 fl_channel_drain(p->ch);
         describe_exit(si, how, sizeof(how));
-        if (si->si_code != CLD_EXITED || si->si_status != 0)
-                note_crash(s);
         s->stats.exits++;
         s->stats.running--;
         unlink_proc(p);
         snprintf(error, sizeof(error), "sender exited: %s%s%s", how, p->why ? ": " : "",
                 p->why ? p->why : "");
+        if (si->si_code != CLD_EXITED || si->si_status != 0) {
+                note_crash(s);
+                snprintf(s->last_crash, sizeof(s->last_crash), "%s", error);
+        }
         fail_requests(p, FL_HTTP_TRANSFER, error);
         /* Reaped here: the source goes with the process. */
         (void) waitid(P_PIDFD, (id_t) p->pidfd, &reaped, WEXITED | WNOHANG);
@@ -524,11 +527,14 @@ static bool too_many_crashes(struct fl_sender *s) {
 
         if (oldest == 0 || now_usec(s) >= oldest + FL_SENDER_CRASH_WINDOW_USEC)
                 return false;
+        /* Name the cause too: a refused hello (an unusable key) ends the
+         * same way every time, and the cap must not hide why. */
         snprintf(s->error, sizeof(s->error),
                 "the sender failed %d times within %" PRIu64 " s: not started again for %" PRIu64
-                " s",
+                " s; the last: %s",
                 FL_SENDER_CRASHES_MAX, FL_SENDER_CRASH_WINDOW_USEC / USEC_PER_SEC,
-                (oldest + FL_SENDER_CRASH_WINDOW_USEC - now_usec(s)) / USEC_PER_SEC + 1);
+                (oldest + FL_SENDER_CRASH_WINDOW_USEC - now_usec(s)) / USEC_PER_SEC + 1,
+                s->last_crash);
         return true;
 }
 
