@@ -16,14 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-        OPT_NODE = FL_CTL_OPT_FIRST_OWN,
-        OPT_DRY_RUN,
-        OPT_PARAM,
-        OPT_RULE,
-        OPT_IDEMPOTENCY_KEY,
-};
-
 static void usage(FILE *f) {
         fputs("Usage: faultlinectl trigger WORKFLOW --node NODE [--dry-run] [--param "
               "KEY=VALUE]...\n"
@@ -52,11 +44,8 @@ int fl_ctl_trigger(int argc, char **argv) {
         static const struct option options[] = {
                 FL_CTL_CONNECTION_OPTIONS,
                 FL_CTL_SIGNING_OPTIONS,
-                {"node", required_argument, NULL, OPT_NODE},
-                {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-                {"param", required_argument, NULL, OPT_PARAM},
-                {"rule", required_argument, NULL, OPT_RULE},
-                {"idempotency-key", required_argument, NULL, OPT_IDEMPOTENCY_KEY},
+                FL_CTL_TRIGGER_OPTIONS,
+                {"dry-run", no_argument, NULL, FL_CTL_OPT_DRY_RUN},
                 {},
         };
         json_auto_t *params = json_object();
@@ -64,50 +53,16 @@ int fl_ctl_trigger(int argc, char **argv) {
         struct fl_ctl_trigger t = {};
         struct fl_ctl_session s = {};
         struct fl_ctl_answer a = {};
-        char err[512];
-        int c, r;
+        int r;
 
         if (!params)
                 return FL_CTL_EXIT_INVALID;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, FL_CTL_GETOPT, options, NULL)) >= 0) {
-                r = fl_ctl_flags_take(&flags, c, optarg, err, sizeof(err));
-                if (r < 0)
-                        return fl_ctl_usage_error(argv[0], "%s", err);
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case OPT_NODE:
-                        t.node = optarg;
-                        break;
-                case OPT_DRY_RUN:
-                        t.dry_run = true;
-                        break;
-                case OPT_PARAM:
-                        if (fl_ctl_param_parse(optarg, params, err, sizeof(err)) < 0)
-                                return fl_ctl_usage_error(argv[0], "%s", err);
-                        break;
-                case OPT_RULE:
-                        t.rule = optarg;
-                        break;
-                case OPT_IDEMPOTENCY_KEY:
-                        t.idempotency_key = optarg;
-                        break;
-                default:
-                        return fl_ctl_getopt_error(argv[0], c, argv);
-                }
+        r = fl_ctl_trigger_args(argc, argv, options, &flags, &t, params);
+        if (r != FL_CTL_EXIT_OK || flags.help) {
+                if (flags.help)
+                        usage(stdout);
+                return r;
         }
-        if (flags.help) {
-                usage(stdout);
-                return FL_CTL_EXIT_OK;
-        }
-        if (optind != argc - 1)
-                return fl_ctl_usage_error(
-                        argv[0], optind >= argc ? "which WORKFLOW?" : "one WORKFLOW only");
-        if (!t.node)
-                return fl_ctl_usage_error(argv[0], "--node NODE is required");
-        t.workflow = argv[optind];
-        t.params = params;
 
         r = fl_ctl_session_open(&flags, &s);
         if (r != FL_CTL_EXIT_OK)

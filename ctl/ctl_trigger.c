@@ -15,6 +15,51 @@
 #include <time.h>
 #include <unistd.h>
 
+int fl_ctl_trigger_args(int argc, char **argv, const struct option *options,
+        struct fl_ctl_flags *flags, struct fl_ctl_trigger *t, json_t *params) {
+        char err[512];
+        int c, r;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, FL_CTL_GETOPT, options, NULL)) >= 0) {
+                r = fl_ctl_flags_take(flags, c, optarg, err, sizeof(err));
+                if (r < 0)
+                        return fl_ctl_usage_error(argv[0], "%s", err);
+                if (r > 0)
+                        continue;
+                switch (c) {
+                case FL_CTL_OPT_NODE:
+                        t->node = optarg;
+                        break;
+                case FL_CTL_OPT_DRY_RUN:
+                        t->dry_run = true;
+                        break;
+                case FL_CTL_OPT_PARAM:
+                        if (fl_ctl_param_parse(optarg, params, err, sizeof(err)) < 0)
+                                return fl_ctl_usage_error(argv[0], "%s", err);
+                        break;
+                case FL_CTL_OPT_RULE:
+                        t->rule = optarg;
+                        break;
+                case FL_CTL_OPT_IDEMPOTENCY_KEY:
+                        t->idempotency_key = optarg;
+                        break;
+                default:
+                        return fl_ctl_getopt_error(argv[0], c, argv);
+                }
+        }
+        if (flags->help)
+                return FL_CTL_EXIT_OK;
+        if (optind != argc - 1)
+                return fl_ctl_usage_error(
+                        argv[0], optind >= argc ? "which WORKFLOW?" : "one WORKFLOW only");
+        if (!t->node)
+                return fl_ctl_usage_error(argv[0], "--node NODE is required");
+        t->workflow = argv[optind];
+        t->params = params;
+        return FL_CTL_EXIT_OK;
+}
+
 int fl_ctl_trigger_body(const struct fl_ctl_trigger *t, const char *user, const char *host,
         int64_t now_usec, json_t **ret, char *err, size_t err_size) {
         const char *rule = t->rule ? t->rule : FL_CTL_DEFAULT_RULE;

@@ -13,9 +13,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common.h"
 #include "session.h"
 
 #define FL_CTL_DEFAULT_RULE "faultlinectl"
+
+/* The options trigger and explain share (explain has no --dry-run: it is
+ * one). */
+enum {
+        FL_CTL_OPT_NODE = FL_CTL_OPT_FIRST_OWN,
+        FL_CTL_OPT_DRY_RUN,
+        FL_CTL_OPT_PARAM,
+        FL_CTL_OPT_RULE,
+        FL_CTL_OPT_IDEMPOTENCY_KEY,
+};
+#define FL_CTL_TRIGGER_OPTIONS                                                         \
+        {"node", required_argument, NULL, FL_CTL_OPT_NODE},                            \
+                {"param", required_argument, NULL, FL_CTL_OPT_PARAM},                  \
+                {"rule", required_argument, NULL, FL_CTL_OPT_RULE}, {                  \
+                "idempotency-key", required_argument, NULL, FL_CTL_OPT_IDEMPOTENCY_KEY \
+        }
 
 struct fl_ctl_trigger {
         const char *workflow;
@@ -25,6 +42,13 @@ struct fl_ctl_trigger {
         json_t *params;              /* an object of strings, or NULL */
         bool dry_run;
 };
+
+/* Parses `WORKFLOW --node NODE ...` with `options` into `flags` and `t`
+ * (--param values go to `params`, which `t` then points to). Returns
+ * FL_CTL_EXIT_OK, also for --help (flags->help: the caller prints its
+ * usage), or the exit status of a usage error it printed. */
+int fl_ctl_trigger_args(int argc, char **argv, const struct option *options,
+        struct fl_ctl_flags *flags, struct fl_ctl_trigger *t, json_t *params);
 
 /* {"node", "workflow", "rule", "idempotency_key", "params", "event":
  * {"source": "faultlinectl", "user", "host"}, "observed_at", "dry_run"}.
