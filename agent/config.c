@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
-#include "duration.h"
+#include "config_parse.h"
 #include "hcl.h"
 #include "hcl_decode.h"
 #include "macro.h"
+#include "names.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,7 +18,6 @@
 
 #define USEC_PER_MSEC UINT64_C(1000)
 #define USEC_PER_SEC  UINT64_C(1000000)
-#define NODE_NAME_MAX 64
 
 static const struct fl_hcl_enum log_levels[] = {
         FL_HCL_ENUM_VALUE("emerg", LOG_EMERG),
@@ -48,44 +47,6 @@ const char *fl_log_level_to_string(int level) {
  * runs when the block decoded cleanly).
  */
 
-static const struct fl_hcl_pos *attr_pos(const struct fl_hcl_body *body, const char *name) {
-        const struct fl_hcl_attribute *a = fl_hcl_body_attribute(body, name);
-        return a ? &a->value.pos : NULL;
-}
-
-static const char *a_type(const struct fl_hcl_value *v) {
-        switch (v->type) {
-        case FL_HCL_NULL:
-                return "null";
-        case FL_HCL_BOOL:
-                return "a bool";
-        case FL_HCL_NUMBER:
-                return "a number";
-        case FL_HCL_STRING:
-                return "a string";
-        case FL_HCL_TUPLE:
-                return "a tuple";
-        case FL_HCL_OBJECT:
-                return "an object";
-        }
-        return "a value";
-}
-
-static int set_string(char **field, const struct fl_hcl_value *v) {
-        char *copy = strndup(v->string.ptr, v->string.len);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
-static void free_string(void *field) {
-        free(*(char **) field);
-        *(char **) field = NULL;
-}
-
 /* Paths must be absolute: the daemon runs with / as its working directory,
  * and --check run from elsewhere would otherwise look at other files. */
 static int parse_path(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
@@ -93,25 +54,12 @@ static int parse_path(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         char q[FL_HCL_QUOTE_SIZE];
 
         if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(
-                        d, &v->pos, "\"%s\" must be a path string, not %s", spec->name, a_type(v));
+                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a path string, not %s",
+                        spec->name, fl_cfg_type_phrase(v));
         if (memchr(v->string.ptr, '\0', v->string.len) || v->string.ptr[0] != '/')
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be an absolute path, not %s",
                         spec->name, fl_hcl_quote(v->string.ptr, v->string.len, q));
-        return set_string(field, v);
-}
-
-/* Files of the coordinator block: a relative path is relative to the
- * directory of agent.hcl (resolved once decoding is done). */
-static int parse_file(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
-        const struct fl_hcl_attr_spec *spec, void *field) {
-        if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(
-                        d, &v->pos, "\"%s\" must be a path string, not %s", spec->name, a_type(v));
-        if (v->string.len == 0 || memchr(v->string.ptr, '\0', v->string.len))
-                return fl_hcl_decoder_error(
-                        d, &v->pos, "\"%s\" must be a non-empty path", spec->name);
-        return set_string(field, v);
+        return fl_cfg_set_string(field, v);
 }
 
 static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
@@ -120,8 +68,8 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         const char *host = NULL, *s = v->string.ptr;
 
         if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(
-                        d, &v->pos, "\"%s\" must be a URL string, not %s", spec->name, a_type(v));
+                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a URL string, not %s",
+                        spec->name, fl_cfg_type_phrase(v));
         if (strncmp(s, "https://", 8) == 0)
                 host = s + 8;
         else if (strncmp(s, "http://", 7) == 0)
@@ -131,58 +79,7 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"%s\" must be an http:// or https:// URL with a host, not %s", spec->name,
                         fl_hcl_quote(s, v->string.len, q));
-        return set_string(field, v);
-}
-
-/* "1s", "24h", "200ms": the largest unit that divides the value. */
-static void format_duration(uint64_t usec, char *buf, size_t size) {
-        static const struct {
-                uint64_t usec;
-                const char *unit;
-        } units[] = {
-                {24 * 3600 * USEC_PER_SEC, "d"},
-                {3600 * USEC_PER_SEC, "h"},
-                {60 * USEC_PER_SEC, "m"},
-                {USEC_PER_SEC, "s"},
-                {USEC_PER_MSEC, "ms"},
-        };
-
-        if (usec == 0) {
-                snprintf(buf, size, "0");
-                return;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (usec >= units[i].usec && usec % units[i].usec == 0) {
-                        snprintf(buf, size, "%" PRIu64 "%s", usec / units[i].usec, units[i].unit);
-                        return;
-                }
-        snprintf(buf, size, "%" PRIu64 "us", usec);
-}
-
-/* A duration within [spec->min, spec->max] microseconds. */
-static int parse_duration_range(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
-        const struct fl_hcl_attr_spec *spec, void *field) {
-        char q[FL_HCL_QUOTE_SIZE], lo[32], hi[32];
-        const char *why = NULL;
-        uint64_t usec;
-
-        if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(d, &v->pos,
-                        "\"%s\" must be a duration string such as \"15m\", not %s", spec->name,
-                        a_type(v));
-        if (memchr(v->string.ptr, '\0', v->string.len) ||
-                fl_duration_parse(v->string.ptr, &usec, &why) < 0)
-                return fl_hcl_decoder_error(d, &v->pos, "invalid duration %s for \"%s\": %s",
-                        fl_hcl_quote(v->string.ptr, v->string.len, q), spec->name,
-                        why ? why : "contains a NUL character");
-        if (usec < (uint64_t) spec->min || usec > (uint64_t) spec->max) {
-                format_duration((uint64_t) spec->min, lo, sizeof(lo));
-                format_duration((uint64_t) spec->max, hi, sizeof(hi));
-                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be between %s and %s, not %s",
-                        spec->name, lo, hi, fl_hcl_quote(v->string.ptr, v->string.len, q));
-        }
-        *(uint64_t *) field = usec;
-        return 0;
+        return fl_cfg_set_string(field, v);
 }
 
 static int parse_ringbuf_size(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
@@ -198,19 +95,13 @@ static int parse_ringbuf_size(struct fl_hcl_decoder *d, const struct fl_hcl_valu
         return 0;
 }
 
-#define ATTR_PATH(n, st, m, fl) FL_HCL_ATTR_CUSTOM(n, st, m, parse_path, free_string, fl)
-#define ATTR_FILE(n, st, m, fl) FL_HCL_ATTR_CUSTOM(n, st, m, parse_file, free_string, fl)
+#define ATTR_PATH(n, st, m, fl) FL_HCL_ATTR_CUSTOM(n, st, m, parse_path, fl_cfg_free_string, fl)
+/* Files of the coordinator block: a relative path is relative to the
+ * directory of agent.hcl (resolved once decoding is done). */
+#define ATTR_FILE(n, st, m, fl) \
+        FL_HCL_ATTR_CUSTOM(n, st, m, fl_cfg_parse_path, fl_cfg_free_string, fl)
 #define ATTR_DURATION(n, st, m, lo, hi) \
-        FL_HCL_ATTR_CUSTOM(n, st, m, parse_duration_range, NULL, 0, .min = (lo), .max = (hi))
-
-static bool node_name_valid(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n > NODE_NAME_MAX ||
-                !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
-                return false;
-        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
-}
+        FL_HCL_ATTR_CUSTOM(n, st, m, fl_cfg_parse_duration, NULL, 0, .min = (lo), .max = (hi))
 
 /* ---- node ---- */
 
@@ -219,18 +110,19 @@ static int parse_node_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *
         char q[FL_HCL_QUOTE_SIZE];
 
         if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(
-                        d, &v->pos, "\"%s\" must be a string, not %s", spec->name, a_type(v));
-        if (strlen(v->string.ptr) != v->string.len || !node_name_valid(v->string.ptr))
+                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
+                        spec->name, fl_cfg_type_phrase(v));
+        if (strlen(v->string.ptr) != v->string.len || !fl_name_valid(v->string.ptr))
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"%s\" must be 1 to %d letters, digits, \".\", \"_\" or \"-\", "
                         "starting with a letter or digit, not %s",
-                        spec->name, NODE_NAME_MAX, fl_hcl_quote(v->string.ptr, v->string.len, q));
-        return set_string(field, v);
+                        spec->name, FL_NAME_MAX, fl_hcl_quote(v->string.ptr, v->string.len, q));
+        return fl_cfg_set_string(field, v);
 }
 
 static const struct fl_hcl_attr_spec node_attrs[] = {
-        FL_HCL_ATTR_CUSTOM("name", struct fl_agent_node, name, parse_node_name, free_string, 0),
+        FL_HCL_ATTR_CUSTOM(
+                "name", struct fl_agent_node, name, parse_node_name, fl_cfg_free_string, 0),
         FL_HCL_ATTR_STRING("type", struct fl_agent_node, type, FL_HCL_NONEMPTY),
         FL_HCL_ATTR_STRING("datacenter", struct fl_agent_node, datacenter, FL_HCL_NONEMPTY),
         {},
@@ -256,7 +148,7 @@ static int validate_retry(struct fl_hcl_decoder *d, const struct fl_hcl_block *b
         const struct fl_agent_retry *r = obj;
 
         if (r->max_usec < r->initial_usec)
-                return fl_hcl_decoder_error(d, attr_pos(body, "max") ?: &block->pos,
+                return fl_hcl_decoder_error(d, fl_cfg_attr_pos(body, "max", &block->pos),
                         "\"max\" must not be less than \"initial\"");
         return 0;
 }
@@ -293,7 +185,7 @@ static int validate_outbox(struct fl_hcl_decoder *d, const struct fl_hcl_block *
         const struct fl_agent_outbox *o = obj;
 
         if (o->hard_limit_bytes < o->soft_limit_bytes)
-                return fl_hcl_decoder_error(d, attr_pos(body, "hard_limit") ?: &block->pos,
+                return fl_hcl_decoder_error(d, fl_cfg_attr_pos(body, "hard_limit", &block->pos),
                         "\"hard_limit\" must not be less than \"soft_limit\"");
         return 0;
 }
@@ -336,8 +228,8 @@ static int validate_coordinator(struct fl_hcl_decoder *d, const struct fl_hcl_bl
 }
 
 static const struct fl_hcl_attr_spec coordinator_attrs[] = {
-        FL_HCL_ATTR_CUSTOM(
-                "url", struct fl_agent_coordinator, url, parse_url, free_string, FL_HCL_REQUIRED),
+        FL_HCL_ATTR_CUSTOM("url", struct fl_agent_coordinator, url, parse_url, fl_cfg_free_string,
+                FL_HCL_REQUIRED),
         ATTR_FILE("ca_file", struct fl_agent_coordinator, ca_file, 0),
         ATTR_FILE("cert_file", struct fl_agent_coordinator, cert_file, 0),
         ATTR_FILE("key_file", struct fl_agent_coordinator, key_file, 0),
@@ -495,7 +387,7 @@ static int finish(const char *path, struct fl_agent_config *c, struct fl_diags *
         if (!c->node.name) {
                 if (gethostname(host, sizeof(host) - 1) < 0)
                         host[0] = '\0';
-                if (!node_name_valid(host)) {
+                if (!fl_name_valid(host)) {
                         int r = fl_diags_add(diags, path, 1, 1,
                                 "the node name defaults to the host name, and %s is not a valid "
                                 "one: set node { name = \"...\" }",

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Attribute parsers shared by the coordinator's two config formats
- * (coordinator.hcl in config.c, workflows.d/NAME.hcl in workflows.c), for
- * FL_HCL_ATTR_CUSTOM entries. Each reports a problem at the value's position
- * and returns fl_hcl_decoder_error()'s result, so --check lists every bad
- * value of a file in one run.
+ * Attribute parsers shared by the config formats (the coordinator's
+ * coordinator.hcl and workflows.d/NAME.hcl, the agent's agent.hcl,
+ * faultlinectl's config), for FL_HCL_ATTR_CUSTOM entries. Each reports a problem at the value's
+ * position and returns fl_hcl_decoder_error()'s result, so --check lists every bad value of a file
+ * in one run.
  */
 #pragma once
 
@@ -36,7 +36,9 @@ int fl_cfg_parse_path(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 int fl_cfg_parse_duration(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         const struct fl_hcl_attr_spec *spec, void *field);
 
-/* For FL_HCL_ATTR_CUSTOM string fields. */
+/* For FL_HCL_ATTR_CUSTOM string fields: stores a copy of the string value
+ * (replacing the previous one; 0 or -ENOMEM), and frees it. */
+int fl_cfg_set_string(char **field, const struct fl_hcl_value *v);
 void fl_cfg_free_string(void *field);
 
 /* "1s", "24h", "200ms": the largest unit that divides the value. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Names the coordinator accepts for nodes, node types, datacenters, workflow
+ * Names faultline accepts for nodes, node types, datacenters, workflow
  * configs and rules, and the Temporal names built from them.
  *
  * Every such name ends up in a visibility query ('...' quoted), a task queue

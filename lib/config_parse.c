@@ -37,7 +37,7 @@ static bool has_nul(const struct fl_hcl_value *v) {
         return memchr(v->string.ptr, '\0', v->string.len) != NULL;
 }
 
-static int set_string(char **field, const struct fl_hcl_value *v) {
+int fl_cfg_set_string(char **field, const struct fl_hcl_value *v) {
         char *copy = strndup(v->string.ptr, v->string.len);
 
         if (!copy)
@@ -71,7 +71,7 @@ int fl_cfg_parse_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         snprintf(what, sizeof(what), "\"%s\"", spec->name);
         if (has_nul(v) || !fl_name_valid(v->string.ptr))
                 return name_error(d, v, what);
-        return set_string(field, v);
+        return fl_cfg_set_string(field, v);
 }
 
 void fl_cfg_free_names(void *field) {
@@ -133,7 +133,7 @@ int fl_cfg_parse_path(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         if (v->string.len == 0 || has_nul(v))
                 return fl_hcl_decoder_error(
                         d, &v->pos, "\"%s\" must be a non-empty path", spec->name);
-        return set_string(field, v);
+        return fl_cfg_set_string(field, v);
 }
 
 void fl_cfg_format_duration(uint64_t usec, char *buf, size_t size) {
