@@ -55,7 +55,7 @@ static int parse_path(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a path string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (memchr(v->string.ptr, '\0', v->string.len) || v->string.ptr[0] != '/')
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be an absolute path, not %s",
                         spec->name, fl_hcl_quote(v->string.ptr, v->string.len, q));
@@ -69,7 +69,7 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a URL string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (strncmp(s, "https://", 8) == 0)
                 host = s + 8;
         else if (strncmp(s, "http://", 7) == 0)
@@ -111,7 +111,7 @@ static int parse_node_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (strlen(v->string.ptr) != v->string.len || !fl_name_valid(v->string.ptr))
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"%s\" must be 1 to %d letters, digits, \".\", \"_\" or \"-\", "

@@ -103,13 +103,13 @@ static int parse_listen(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         } else if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"listen\" must be an address string or a list of them, not %s",
-                        fl_cfg_type_phrase(v));
+                        fl_hcl_type_phrase(v));
         for (size_t i = 0; i < n; i++) {
                 int k;
                 if (items[i].type != FL_HCL_STRING) {
                         r = fl_hcl_decoder_error(d, &items[i].pos,
                                 "\"listen\" must be a list of address strings, but item %zu is %s",
-                                i + 1, fl_cfg_type_phrase(&items[i]));
+                                i + 1, fl_hcl_type_phrase(&items[i]));
                         continue;
                 }
                 k = parse_one_listen(d, &items[i], &l.items[l.n_items]);
@@ -164,7 +164,7 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a URL string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (strncmp(s, "https://", 8) == 0)
                 host = s + 8;
         else if (strncmp(s, "http://", 7) == 0)
@@ -183,7 +183,7 @@ static int parse_string(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         const struct fl_hcl_attr_spec *spec, void *field) {
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (v->string.len == 0 || v->string.len > 255 || memchr(v->string.ptr, '\0', v->string.len))
                 return fl_hcl_decoder_error(
                         d, &v->pos, "\"%s\" must be 1 to 255 characters", spec->name);
@@ -462,7 +462,7 @@ static int parse_rule_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (memchr(v->string.ptr, '\0', v->string.len) || !fl_rule_name_valid(v->string.ptr))
                 return fl_hcl_decoder_error(d, &v->pos,
                         "invalid \"%s\" %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "

@@ -97,7 +97,7 @@ static int parse_value(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         else
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"value\" must be a whole number (or a string holding one), not %s",
-                        fl_cfg_type_phrase(v));
+                        fl_hcl_type_phrase(v));
         errno = 0;
         n = strtoull(text, &end, 10);
         if (text[0] < '0' || text[0] > '9' || *end || errno || n < 1 || n > FL_CONSTRAINT_VALUE_MAX)
@@ -156,7 +156,7 @@ static int parse_target(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos,
-                        "\"task_queue_target\" must be a string, not %s", fl_cfg_type_phrase(v));
+                        "\"task_queue_target\" must be a string, not %s", fl_hcl_type_phrase(v));
         for (int t = 0; t < _FL_QUEUE_MAX; t++)
                 if (strlen(target_names[t]) == v->string.len &&
                         memcmp(target_names[t], v->string.ptr, v->string.len) == 0) {
@@ -186,7 +186,7 @@ static int parse_workflow_type(struct fl_hcl_decoder *d, const struct fl_hcl_val
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos,
-                        "\"workflow_type\" must be a string, not %s", fl_cfg_type_phrase(v));
+                        "\"workflow_type\" must be a string, not %s", fl_hcl_type_phrase(v));
         if (memchr(v->string.ptr, '\0', v->string.len) || !fl_rule_name_valid(v->string.ptr))
                 return fl_hcl_decoder_error(d, &v->pos,
                         "invalid workflow_type %s: use 1 to %d letters, digits, '.', '_', ':' or "
@@ -206,7 +206,7 @@ static int parse_input_fields(struct fl_hcl_decoder *d, const struct fl_hcl_valu
         if (v->type != FL_HCL_TUPLE)
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"input_fields\" must be a list of field names, not %s",
-                        fl_cfg_type_phrase(v));
+                        fl_hcl_type_phrase(v));
         for (size_t i = 0; i < v->tuple.n_items; i++) {
                 const struct fl_hcl_value *e = &v->tuple.items[i];
                 const char *hint;
@@ -216,7 +216,7 @@ static int parse_input_fields(struct fl_hcl_decoder *d, const struct fl_hcl_valu
                         r = fl_hcl_decoder_error(d, &e->pos,
                                 "\"input_fields\" must be a list of field names, but item %zu "
                                 "is %s",
-                                i + 1, fl_cfg_type_phrase(e));
+                                i + 1, fl_hcl_type_phrase(e));
                         continue;
                 }
                 for (k = 0; k < ELEMENTSOF(input_names); k++)
@@ -255,7 +255,7 @@ static int parse_params(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_OBJECT)
                 return fl_hcl_decoder_error(d, &v->pos,
-                        "\"params\" must be an object of strings, not %s", fl_cfg_type_phrase(v));
+                        "\"params\" must be an object of strings, not %s", fl_hcl_type_phrase(v));
         o = json_object();
         if (!o)
                 return -ENOMEM;
@@ -278,7 +278,7 @@ static int parse_params(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
                 else {
                         r = fl_hcl_decoder_error(d, &e->pos,
                                 "params.%s must be a string, a number or a bool, not %s", it->key,
-                                fl_cfg_type_phrase(e));
+                                fl_hcl_type_phrase(e));
                         continue;
                 }
                 if (!s) /* invalid UTF-8 cannot reach here: the parser refuses it */

@@ -37,7 +37,7 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a URL string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (strncmp(s, "https://", 8) != 0 || !s[8] || s[8] == '/' ||
                 memchr(s, '\0', v->string.len) || strpbrk(s, " \t\r\n?#"))
                 return fl_hcl_decoder_error(d, &v->pos,
@@ -52,7 +52,7 @@ static int parse_key_id(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (memchr(v->string.ptr, '\0', v->string.len) || !fl_rule_name_valid(v->string.ptr))
                 return fl_hcl_decoder_error(d, &v->pos,
                         "invalid \"%s\" %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "

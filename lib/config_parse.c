@@ -15,24 +15,6 @@
 #define USEC_PER_SEC  UINT64_C(1000000)
 #define NAMES_MAX     1024 /* entries of one list of names */
 
-const char *fl_cfg_type_phrase(const struct fl_hcl_value *v) {
-        switch (v->type) {
-        case FL_HCL_NULL:
-                return "null";
-        case FL_HCL_BOOL:
-                return "a bool";
-        case FL_HCL_NUMBER:
-                return "a number";
-        case FL_HCL_STRING:
-                return "a string";
-        case FL_HCL_TUPLE:
-                return "a tuple";
-        case FL_HCL_OBJECT:
-                return "an object";
-        }
-        return "a value";
-}
-
 static bool has_nul(const struct fl_hcl_value *v) {
         return memchr(v->string.ptr, '\0', v->string.len) != NULL;
 }
@@ -67,7 +49,7 @@ int fl_cfg_parse_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         snprintf(what, sizeof(what), "\"%s\"", spec->name);
         if (has_nul(v) || !fl_name_valid(v->string.ptr))
                 return name_error(d, v, what);
@@ -91,7 +73,7 @@ int fl_cfg_parse_names(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
 
         if (v->type != FL_HCL_TUPLE)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a list of names, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if ((spec->flags & FL_HCL_NONEMPTY) && v->tuple.n_items == 0)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must not be empty", spec->name);
         if (v->tuple.n_items > NAMES_MAX)
@@ -103,7 +85,7 @@ int fl_cfg_parse_names(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
                 if (e->type != FL_HCL_STRING)
                         r = fl_hcl_decoder_error(d, &e->pos,
                                 "\"%s\" must be a list of names, but item %zu is %s", spec->name,
-                                i + 1, fl_cfg_type_phrase(e));
+                                i + 1, fl_hcl_type_phrase(e));
                 else if (has_nul(e) || !fl_name_valid(e->string.ptr))
                         r = name_error(d, e, what);
         }
@@ -129,7 +111,7 @@ int fl_cfg_parse_path(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         const struct fl_hcl_attr_spec *spec, void *field) {
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a path string, not %s",
-                        spec->name, fl_cfg_type_phrase(v));
+                        spec->name, fl_hcl_type_phrase(v));
         if (v->string.len == 0 || has_nul(v))
                 return fl_hcl_decoder_error(
                         d, &v->pos, "\"%s\" must be a non-empty path", spec->name);
@@ -169,7 +151,7 @@ int fl_cfg_parse_duration(struct fl_hcl_decoder *d, const struct fl_hcl_value *v
         if (v->type != FL_HCL_STRING)
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"%s\" must be a duration string such as \"15m\", not %s", spec->name,
-                        fl_cfg_type_phrase(v));
+                        fl_hcl_type_phrase(v));
         if (has_nul(v) || fl_duration_parse(v->string.ptr, &usec, &why) < 0)
                 return fl_hcl_decoder_error(d, &v->pos, "invalid duration %s for \"%s\": %s",
                         fl_hcl_quote(v->string.ptr, v->string.len, q), spec->name,

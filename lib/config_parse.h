@@ -51,6 +51,3 @@ int fl_cfg_resolve(const char *dir, char **path);
  * attribute is absent (a default). */
 const struct fl_hcl_pos *fl_cfg_attr_pos(
         const struct fl_hcl_body *body, const char *name, const struct fl_hcl_pos *fallback);
-
-/* "a string", "a number"...: what a value is, for messages. */
-const char *fl_cfg_type_phrase(const struct fl_hcl_value *v);

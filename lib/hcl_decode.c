@@ -52,8 +52,7 @@ const struct fl_hcl_file *fl_hcl_decoder_file(const struct fl_hcl_decoder *d) {
         return d->file;
 }
 
-/* "a string", "an object": what was found, for messages. */
-static const char *found(const struct fl_hcl_value *v) {
+const char *fl_hcl_type_phrase(const struct fl_hcl_value *v) {
         switch (v->type) {
         case FL_HCL_NULL:
                 return "null";
@@ -73,8 +72,8 @@ static const char *found(const struct fl_hcl_value *v) {
 
 static int wrong_type(struct fl_hcl_decoder *d, const struct fl_hcl_attr_spec *spec,
         const struct fl_hcl_value *v, const char *expected) {
-        return fl_hcl_decoder_error(
-                d, &v->pos, "\"%s\" must be %s, not %s", spec->name, expected, found(v));
+        return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be %s, not %s", spec->name, expected,
+                fl_hcl_type_phrase(v));
 }
 
 static size_t count_labels(const struct fl_hcl_block_spec *b) {
@@ -197,7 +196,7 @@ static int decode_string_list(struct fl_hcl_decoder *d, const struct fl_hcl_attr
                 if (it->type != FL_HCL_STRING)
                         r = fl_hcl_decoder_error(d, &it->pos,
                                 "item %zu of \"%s\" must be a string, not %s", i + 1, spec->name,
-                                found(it));
+                                fl_hcl_type_phrase(it));
                 else if (has_nul(it))
                         r = fl_hcl_decoder_error(d, &it->pos,
                                 "item %zu of \"%s\" must not contain NUL characters", i + 1,

@@ -227,6 +227,9 @@ int fl_hcl_decoder_error(struct fl_hcl_decoder *d, const struct fl_hcl_pos *pos,
 void *fl_hcl_decoder_userdata(const struct fl_hcl_decoder *d);
 const struct fl_hcl_file *fl_hcl_decoder_file(const struct fl_hcl_decoder *d);
 
+/* "a string", "an object"...: what a value is, for messages. */
+const char *fl_hcl_type_phrase(const struct fl_hcl_value *v);
+
 /* Table helpers. FL_HCL_OFFSET(type, member, ctype) is offsetof() that fails
  * to compile unless the member has type ctype. */
 #define FL_HCL_OFFSET(st, member, ctype)                                                       \
