@@ -174,9 +174,7 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"%s\" must be an http:// or https:// URL with a host, not %s", spec->name,
                         fl_hcl_quote(s, v->string.len, q));
-        free(*(char **) field);
-        *(char **) field = strdup(s);
-        return *(char **) field ? 0 : -ENOMEM;
+        return fl_cfg_set_string(field, v);
 }
 
 static int parse_string(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
@@ -187,9 +185,7 @@ static int parse_string(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         if (v->string.len == 0 || v->string.len > 255 || memchr(v->string.ptr, '\0', v->string.len))
                 return fl_hcl_decoder_error(
                         d, &v->pos, "\"%s\" must be 1 to 255 characters", spec->name);
-        free(*(char **) field);
-        *(char **) field = strdup(v->string.ptr);
-        return *(char **) field ? 0 : -ENOMEM;
+        return fl_cfg_set_string(field, v);
 }
 
 static void temporal_init(void *obj) {
@@ -456,24 +452,6 @@ static int am_route_validate(struct fl_hcl_decoder *d, const struct fl_hcl_block
         return 0;
 }
 
-static int parse_rule_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
-        const struct fl_hcl_attr_spec *spec, void *field) {
-        char q[FL_HCL_QUOTE_SIZE];
-
-        if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_hcl_type_phrase(v));
-        if (memchr(v->string.ptr, '\0', v->string.len) || !fl_rule_name_valid(v->string.ptr))
-                return fl_hcl_decoder_error(d, &v->pos,
-                        "invalid \"%s\" %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
-                        "starting with a letter or digit",
-                        spec->name, fl_hcl_quote(v->string.ptr, v->string.len, q),
-                        FL_RULE_NAME_MAX);
-        free(*(char **) field);
-        *(char **) field = strdup(v->string.ptr);
-        return *(char **) field ? 0 : -ENOMEM;
-}
-
 static void am_route_init(void *obj) {
         struct fl_alertmanager_route *rt = obj;
 
@@ -483,8 +461,8 @@ static void am_route_init(void *obj) {
 static const struct fl_hcl_attr_spec am_route_attrs[] = {
         FL_HCL_ATTR_CUSTOM("workflow", struct fl_alertmanager_route, workflow, fl_cfg_parse_name,
                 fl_cfg_free_string, FL_HCL_REQUIRED),
-        FL_HCL_ATTR_CUSTOM(
-                "rule", struct fl_alertmanager_route, rule, parse_rule_name, fl_cfg_free_string, 0),
+        FL_HCL_ATTR_CUSTOM("rule", struct fl_alertmanager_route, rule, fl_cfg_parse_rule_name,
+                fl_cfg_free_string, 0),
         FL_HCL_ATTR_STRING_LIST("params", struct fl_alertmanager_route, params, n_params, 0),
         {},
 };

@@ -19,16 +19,6 @@ struct ctl_hcl {
         struct fl_ctl_config coordinator;
 };
 
-static int set_string(char **field, const struct fl_hcl_value *v) {
-        char *copy = strndup(v->string.ptr, v->string.len);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
 /* https:// only: the coordinator speaks nothing else. */
 static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         const struct fl_hcl_attr_spec *spec, void *field) {
@@ -43,23 +33,7 @@ static int parse_url(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
                 return fl_hcl_decoder_error(d, &v->pos,
                         "\"%s\" must be an https:// URL with a host (and no query), not %s",
                         spec->name, fl_hcl_quote(s, v->string.len, q));
-        return set_string(field, v);
-}
-
-static int parse_key_id(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
-        const struct fl_hcl_attr_spec *spec, void *field) {
-        char q[FL_HCL_QUOTE_SIZE];
-
-        if (v->type != FL_HCL_STRING)
-                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
-                        spec->name, fl_hcl_type_phrase(v));
-        if (memchr(v->string.ptr, '\0', v->string.len) || !fl_rule_name_valid(v->string.ptr))
-                return fl_hcl_decoder_error(d, &v->pos,
-                        "invalid \"%s\" %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
-                        "starting with a letter or digit",
-                        spec->name, fl_hcl_quote(v->string.ptr, v->string.len, q),
-                        FL_RULE_NAME_MAX);
-        return set_string(field, v);
+        return fl_cfg_set_string(field, v);
 }
 
 static void coordinator_init(void *obj) {
@@ -91,8 +65,8 @@ static const struct fl_hcl_attr_spec coordinator_attrs[] = {
         ATTR_FILE("cert_file", cert_file),
         ATTR_FILE("key_file", key_file),
         ATTR_FILE("signing_key_file", signing_key_file),
-        FL_HCL_ATTR_CUSTOM(
-                "key_id", struct fl_ctl_config, key_id, parse_key_id, fl_cfg_free_string, 0),
+        FL_HCL_ATTR_CUSTOM("key_id", struct fl_ctl_config, key_id, fl_cfg_parse_rule_name,
+                fl_cfg_free_string, 0),
         FL_HCL_ATTR_CUSTOM("timeout", struct fl_ctl_config, timeout_usec, fl_cfg_parse_duration,
                 NULL, 0, .min = (int64_t) USEC_PER_SEC, .max = (int64_t) (3600 * USEC_PER_SEC)),
         {},

@@ -56,6 +56,22 @@ int fl_cfg_parse_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         return fl_cfg_set_string(field, v);
 }
 
+int fl_cfg_parse_rule_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
+        const struct fl_hcl_attr_spec *spec, void *field) {
+        char q[FL_HCL_QUOTE_SIZE];
+
+        if (v->type != FL_HCL_STRING)
+                return fl_hcl_decoder_error(d, &v->pos, "\"%s\" must be a string, not %s",
+                        spec->name, fl_hcl_type_phrase(v));
+        if (has_nul(v) || !fl_rule_name_valid(v->string.ptr))
+                return fl_hcl_decoder_error(d, &v->pos,
+                        "invalid \"%s\" %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
+                        "starting with a letter or digit",
+                        spec->name, fl_hcl_quote(v->string.ptr, v->string.len, q),
+                        FL_RULE_NAME_MAX);
+        return fl_cfg_set_string(field, v);
+}
+
 void fl_cfg_free_names(void *field) {
         struct fl_cfg_names *n = field;
 

@@ -17,6 +17,10 @@
 int fl_cfg_parse_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
         const struct fl_hcl_attr_spec *spec, void *field);
 
+/* char *: a name as fl_rule_name_valid() accepts (rules, key ids). */
+int fl_cfg_parse_rule_name(struct fl_hcl_decoder *d, const struct fl_hcl_value *v,
+        const struct fl_hcl_attr_spec *spec, void *field);
+
 /* A list of fl_name_valid() names: FL_HCL_ATTR_CUSTOM with
  * fl_cfg_parse_names and fl_cfg_free_names. `items` is NULL-terminated. */
 struct fl_cfg_names {
