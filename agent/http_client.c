@@ -2,6 +2,7 @@
 #include "http_client.h"
 
 #include "curl_api.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -34,8 +35,7 @@ struct transfer {
         fl_http_done_fn done;
         void *userdata;
 
-        char *answer; /* grows up to FL_HTTP_BODY_MAX */
-        size_t answer_size, answer_allocated;
+        struct fl_strbuf answer; /* up to FL_HTTP_BODY_MAX */
         bool too_large;
         char retry_after[RETRY_AFTER_MAX];
         char error[CURL_ERROR_SIZE];
@@ -200,7 +200,7 @@ static void transfer_free(struct transfer *t) {
                 c->api->slist_free_all(t->headers);
         free(t->url);
         free(t->body);
-        free(t->answer);
+        fl_strbuf_done(&t->answer);
         free(t);
 }
 
@@ -216,8 +216,8 @@ static void finish(struct transfer *t, CURLcode cc) {
         if (res.failure == FL_HTTP_OK) {
                 (void) c->api->easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
                 res.status = (int) status;
-                res.body = t->answer ? t->answer : "";
-                res.body_size = t->answer_size;
+                res.body = t->answer.data ? t->answer.data : "";
+                res.body_size = t->answer.len;
                 res.retry_after = t->retry_after[0] ? t->retry_after : NULL;
                 c->stats.answers++;
         } else {
@@ -406,24 +406,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
         struct transfer *t = userdata;
         size_t len = size * n;
 
-        if (len > FL_HTTP_BODY_MAX - t->answer_size) {
+        int r = fl_strbuf_append(&t->answer, data, len);
+
+        if (r == -E2BIG)
                 t->too_large = true;
-                return 0; /* aborts the transfer */
-        }
-        if (t->answer_size + len + 1 > t->answer_allocated) {
-                size_t want = t->answer_allocated ? t->answer_allocated : 1024;
-                while (want < t->answer_size + len + 1)
-                        want *= 2;
-                char *p = realloc(t->answer, want);
-                if (!p)
-                        return 0;
-                t->answer = p;
-                t->answer_allocated = want;
-        }
-        memcpy(t->answer + t->answer_size, data, len);
-        t->answer_size += len;
-        t->answer[t->answer_size] = '\0';
-        return len;
+        return r < 0 ? 0 : len; /* 0 aborts the transfer */
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
@@ -506,6 +493,7 @@ int fl_http_client_post(struct fl_http_client *c, const char *url, const char *c
         if (!t)
                 return -ENOMEM;
         t->c = c;
+        t->answer.max_len = FL_HTTP_BODY_MAX;
         t->done = done;
         t->userdata = userdata;
         t->url = strdup(url);

@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include "common.h"
+#include "strbuf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -21,8 +22,7 @@ struct fl_ctl_client {
 };
 
 struct sink {
-        char *data;
-        size_t size, allocated;
+        struct fl_strbuf data; /* up to FL_CTL_ANSWER_MAX */
         bool too_large;
         char *retry_after;
 };
@@ -31,22 +31,11 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
         struct sink *s = userdata;
         size_t n = size * nmemb;
 
-        if (s->size + n > FL_CTL_ANSWER_MAX) {
+        int r = fl_strbuf_append(&s->data, ptr, n);
+
+        if (r == -E2BIG)
                 s->too_large = true;
-                return 0; /* curl stops with CURLE_WRITE_ERROR */
-        }
-        if (s->size + n + 1 > s->allocated) {
-                size_t want = (s->size + n + 1) * 2;
-                char *p = realloc(s->data, want);
-                if (!p)
-                        return 0;
-                s->data = p;
-                s->allocated = want;
-        }
-        memcpy(s->data + s->size, ptr, n);
-        s->size += n;
-        s->data[s->size] = '\0';
-        return n;
+        return r < 0 ? 0 : n; /* 0: curl stops with CURLE_WRITE_ERROR */
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
@@ -155,7 +144,9 @@ int fl_ctl_request(struct fl_ctl_client *c, const char *method, const char *path
         char *err, size_t err_size) {
         _cleanup_free_ char *url = NULL;
         struct curl_slist *list = NULL, *l;
-        struct sink sink = {};
+        struct sink sink = {.data.max_len = FL_CTL_ANSWER_MAX};
+        char *answer;
+        size_t answer_size;
         bool has_type = false;
         CURLcode code;
         long status = 0;
@@ -218,13 +209,15 @@ int fl_ctl_request(struct fl_ctl_client *c, const char *method, const char *path
                 goto fail;
         }
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (!sink.data && !(sink.data = strdup("")))
+        answer_size = sink.data.len;
+        answer = fl_strbuf_steal(&sink.data);
+        if (!answer)
                 goto oom;
         *ret = (struct fl_ctl_answer){
                 .status = status,
-                .body = sink.data,
-                .size = sink.size,
-                .json = json_loadb(sink.data, sink.size, 0, NULL),
+                .body = answer,
+                .size = answer_size,
+                .json = json_loadb(answer, answer_size, 0, NULL),
                 .retry_after = sink.retry_after,
         };
         return 0;
@@ -233,7 +226,7 @@ oom:
         snprintf(err, err_size, "out of memory");
         r = -ENOMEM;
 fail:
-        free(sink.data);
+        fl_strbuf_done(&sink.data);
         free(sink.retry_after);
         return r;
 }
