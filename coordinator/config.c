@@ -254,21 +254,26 @@ static const struct fl_hcl_schema temporal_schema = {
         .validate = temporal_validate,
 };
 
+/* A key block's label (its keyid) names keys as rules are named. */
+static int keyid_error(struct fl_hcl_decoder *d, const struct fl_hcl_block *block) {
+        char q[FL_HCL_QUOTE_SIZE];
+
+        return fl_hcl_decoder_error(d, &block->labels[0].pos,
+                "invalid keyid %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
+                "starting with a letter or digit",
+                fl_hcl_quote(block->labels[0].text, block->labels[0].len, q), FL_RULE_NAME_MAX);
+}
+
 static int agent_key_validate(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
         const struct fl_hcl_body *body, void *obj) {
         struct fl_agent_key *k = obj;
-        char q[FL_HCL_QUOTE_SIZE];
 
         k->line = block->pos.line;
         k->column = block->pos.column;
         if (block->n_labels != 1)
                 return 0; /* reported already; this is the scratch copy */
         if (!fl_rule_name_valid(k->keyid))
-                return fl_hcl_decoder_error(d, &block->labels[0].pos,
-                        "invalid keyid %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
-                        "starting with a letter or digit",
-                        fl_hcl_quote(block->labels[0].text, block->labels[0].len, q),
-                        FL_RULE_NAME_MAX);
+                return keyid_error(d, block);
         return 0;
 }
 
@@ -300,18 +305,13 @@ static const struct fl_hcl_schema agent_key_schema = {
 static int operator_key_validate(struct fl_hcl_decoder *d, const struct fl_hcl_block *block,
         const struct fl_hcl_body *body, void *obj) {
         struct fl_operator_key *k = obj;
-        char q[FL_HCL_QUOTE_SIZE];
 
         k->line = block->pos.line;
         k->column = block->pos.column;
         if (block->n_labels != 1)
                 return 0; /* reported already */
         if (!fl_rule_name_valid(k->keyid))
-                return fl_hcl_decoder_error(d, &block->labels[0].pos,
-                        "invalid keyid %s: use 1 to %d letters, digits, '.', '_', ':' or '-', "
-                        "starting with a letter or digit",
-                        fl_hcl_quote(block->labels[0].text, block->labels[0].len, q),
-                        FL_RULE_NAME_MAX);
+                return keyid_error(d, block);
         /* A wildcard in `nodes` would be one typo away from a name; a
          * switch of its own says what it means. */
         if (k->all_nodes && k->nodes.n_items > 0)
